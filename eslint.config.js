@@ -18,7 +18,7 @@ const network = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'out/**', '**/.turbo/**', 'bench/.data/**'] },
+  { ignores: ['**/.scratch/**', '**/node_modules/**', '**/dist/**', 'out/**', '**/.turbo/**', 'bench/.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,6 +23,8 @@ export const CORE_ERROR_CODES = {
   PSD1_SYNTAX: 'The CSV2SCIM .psd1 file cannot be parsed.',
   OUTPUT_FAILED: 'The output could not be written.',
   INVALID_ARGUMENT: 'A function of the core was called with an invalid argument.',
+  CANCELLED: 'The work was cancelled by the user.',
+  SNAPSHOT_UNREADABLE: 'The snapshot of the last upload cannot be read: a different key, or a damaged file.',
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERROR_CODES;

@@ -1,1 +1,16 @@
-export {};
+export { startEmulator, SANDBOX_DEFAULTS, DEFAULT_PERMISSIONS, PERMISSION_UPLOAD } from './server';
+export { EmulatorError, EMULATOR_ERROR_CODES, isEmulatorError } from './errors';
+export type { EmulatorErrorCode } from './errors';
+export { BULK_REQUEST_URN, CORE_USER_URN, ENTERPRISE_USER_URN } from './scim';
+export { STATE_FILE } from './state';
+export type {
+  BulkCallRecord,
+  EmulatedUser,
+  Emulator,
+  EmulatorOptions,
+  FaultOptions,
+  ProvisioningAction,
+  ProvisioningLogEntry,
+  ProvisioningStatus,
+  SchemaAttribute,
+} from './types';

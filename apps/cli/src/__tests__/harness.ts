@@ -1,0 +1,28 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCli } from '../cli';
+import type { CliIo } from '../io';
+
+export const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
+export const MS = join(REPO, 'test-data', 'microsoft');
+export const PROFILES = join(REPO, 'test-data', 'profiles');
+
+export interface CliRun {
+  status: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI in-process against real files, capturing what it prints. */
+export async function cli(argv: string[], cwd = REPO): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd, env: {} };
+  const status = await runCli(argv, io);
+  return { status, out, err };
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'scimport-cli-'));
+}

@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { loadProfile, transformFile, type TransformSummary } from '@scimport/core';
+import type { CliIo } from '../io';
+import { EXIT } from '../errors';
+import { findingJson, formatFinding, plural } from '../format';
+import { rowProgress } from '../progress';
+
+export interface TransformArgs {
+  input: string;
+  profile: string;
+  out?: string;
+  sheet?: string;
+  headerRow?: number;
+  json?: boolean;
+}
+
+/** `--sheet 2` means the third sheet only when no sheet is named "2". Numbers are zero-based indexes. */
+function sheetOption(sheet: string | undefined): string | number | undefined {
+  if (sheet === undefined) return undefined;
+  return /^\d+$/.test(sheet) ? Number(sheet) : sheet;
+}
+
+export async function runTransformLike(io: CliIo, args: TransformArgs, writeOutput: boolean): Promise<TransformSummary> {
+  const profile = await loadProfile(resolve(io.cwd, args.profile));
+  const progress = rowProgress(io, writeOutput ? 'Transforming' : 'Validating');
+  const sheet = sheetOption(args.sheet);
+  try {
+    return await transformFile({
+      input: resolve(io.cwd, args.input),
+      profile,
+      ...(writeOutput && args.out ? { outDir: resolve(io.cwd, args.out) } : {}),
+      ...(sheet !== undefined ? { sheet } : {}),
+      ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
+      onProgress: (p) => progress.update(p.rows),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `scimport transform`: bulk-0001.json … and errors.csv in --out; exit 1 when some rows had errors. */
+export async function transformCommand(io: CliIo, args: TransformArgs): Promise<number> {
+  const summary = await runTransformLike(io, args, true);
+  const errors = summary.findings.filter((f) => f.severity === 'error').length;
+  if (args.json) {
+    io.out(
+      JSON.stringify({
+        rows: summary.rows,
+        valid: summary.valid,
+        invalid: summary.invalid,
+        warnings: summary.warnings,
+        requests: summary.requests,
+        operations: summary.operations,
+        errors,
+        out: args.out ? resolve(io.cwd, args.out) : null,
+      }) + '\n',
+    );
+  } else {
+    const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
+    io.out(`Read ${plural(summary.rows, 'row')} from ${where} (header on row ${summary.headerRow}).\n`);
+    io.out(`${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors, ${plural(summary.warnings, 'warning')}.\n`);
+    io.out(`Wrote ${plural(summary.requests, 'bulk request')} (${plural(summary.operations, 'user')}) to ${resolve(io.cwd, args.out ?? '.')}.\n`);
+    const shown = summary.findings.slice(0, 20);
+    for (const finding of shown) io.out(formatFinding(finding) + '\n');
+    if (summary.findings.length > shown.length) {
+      io.out(`… and ${plural(summary.findings.length - shown.length, 'more finding')}: see errors.csv or run \`scimport validate\`.\n`);
+    }
+  }
+  return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
+}
+
+/** `scimport validate`: every finding; exit 1 when any is an error. */
+export async function validateCommand(io: CliIo, args: TransformArgs): Promise<number> {
+  const summary = await runTransformLike(io, args, false);
+  const errors = summary.findings.filter((f) => f.severity === 'error').length;
+  if (args.json) {
+    io.out(JSON.stringify(summary.findings.map(findingJson), null, 2) + '\n');
+  } else {
+    for (const finding of summary.findings) io.out(formatFinding(finding) + '\n');
+    io.out(
+      `${plural(summary.rows, 'row')} checked: ${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} with errors, ${plural(errors, 'error')}, ${plural(summary.warnings, 'warning')}.\n`,
+    );
+  }
+  return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
+}

@@ -1,0 +1,91 @@
+/**
+ * `pnpm bench`: the figures the issues ask for, each as a ratio against a baseline measured in the same run.
+ *
+ * Core (issue 2): a 100,000-row × 24-column xlsx shaped like Microsoft's sample; exceljs's raw streaming read
+ * of it (baseline), the end-to-end transform, their ratio; the mapping's cost per row next to plain
+ * `jsonata.evaluate`; peak RSS of the transform at 10k and 100k rows.
+ *
+ * Set BENCH_ROWS to shrink the big file (e.g. BENCH_ROWS=20000 for a quick look).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jsonata from 'jsonata';
+import { compileMapping, loadProfile, openTable, toMappingInput } from '@scimport/core';
+import { generateXlsx } from '../test-data/generate';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const SMALL = Math.min(10_000, ROWS);
+const DATA = join(import.meta.dirname, '.data');
+const PROFILE = join(import.meta.dirname, '..', 'test-data', 'profiles', 'microsoft-attribute-mapping.json');
+
+interface ChildResult { ms: number; rows: number; maxRssMB: number }
+
+function child(args: string[]): ChildResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'children.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+}
+
+async function ensureFile(rows: number): Promise<string> {
+  const path = join(DATA, `hr-${rows}.xlsx`);
+  if (!existsSync(path)) {
+    process.stdout.write(`generating ${path} …\n`);
+    await generateXlsx(path, rows);
+  }
+  return path;
+}
+
+async function mappingCost(profilePath: string, file: string, sampleRows: number) {
+  const profile = await loadProfile(profilePath);
+  const table = await openTable(file);
+  const inputs: Record<string, unknown>[] = [];
+  for await (const row of table.rows()) {
+    inputs.push(toMappingInput(row));
+    if (inputs.length >= sampleRows) break;
+  }
+  await table.close();
+  const plain = jsonata(profile.mapping);
+  const ours = compileMapping(profile);
+  // Warm both up, then time them on the same inputs.
+  for (const input of inputs.slice(0, 200)) {
+    await plain.evaluate(input);
+    await ours.evaluate(input);
+  }
+  let started = performance.now();
+  for (const input of inputs) await plain.evaluate(input);
+  const plainUs = ((performance.now() - started) * 1000) / inputs.length;
+  started = performance.now();
+  for (const input of inputs) await ours.evaluate(input);
+  const oursUs = ((performance.now() - started) * 1000) / inputs.length;
+  return { plainUs, oursUs };
+}
+
+function fmt(n: number, digits = 2): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const big = await ensureFile(ROWS);
+const small = await ensureFile(SMALL);
+const out = await mkdtemp(join(tmpdir(), 'scimport-bench-'));
+try {
+  process.stdout.write(`\n## core: ${ROWS.toLocaleString('en-US')} rows × 24 columns (xlsx)\n`);
+  const raw = child(['raw-read', big]);
+  const e2e = child(['transform', big, PROFILE, join(out, 'big')]);
+  const e2eSmall = child(['transform', small, PROFILE, join(out, 'small')]);
+  const cost = await mappingCost(PROFILE, small, 2000);
+  const rows: [string, string][] = [
+    ['exceljs raw streaming read (baseline)', `${fmt(raw.ms / 1000)} s  (${raw.rows} rows, peak RSS ${fmt(raw.maxRssMB, 0)} MB)`],
+    ['end-to-end transform', `${fmt(e2e.ms / 1000)} s  (${e2e.rows} rows)`],
+    ['ratio transform / raw read', `${fmt(e2e.ms / raw.ms)} ×  (target ≤ 1.25)`],
+    ['mapping per row: plain jsonata.evaluate (baseline)', `${fmt(cost.plainUs, 1)} µs`],
+    ['mapping per row: scimport compiled mapping (bounded, helpers)', `${fmt(cost.oursUs, 1)} µs  (${fmt(cost.oursUs / cost.plainUs)} × plain)`],
+    [`peak RSS transform ${SMALL.toLocaleString('en-US')} rows`, `${fmt(e2eSmall.maxRssMB, 0)} MB`],
+    [`peak RSS transform ${ROWS.toLocaleString('en-US')} rows`, `${fmt(e2e.maxRssMB, 0)} MB  (${fmt(e2e.maxRssMB / e2eSmall.maxRssMB)} × the small file; target ≤ 300 MB, flat)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+} finally {
+  await rm(out, { recursive: true, force: true });
+}

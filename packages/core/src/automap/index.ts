@@ -1,0 +1,1 @@
+export { autoMap, type AutoMapOptions, type AutoMapPlacement, type AutoMapResult } from './automap';

@@ -1,0 +1,30 @@
+export { canonicalize, canonicalJson, hashUser, type CanonicalValue } from './canonical';
+export {
+  Snapshot,
+  SnapshotStore,
+  isDisableOnly,
+  snapshotKeyFromEnv,
+  type SnapshotRecord,
+  type SnapshotStoreOptions,
+  type SnapshotTarget,
+} from './snapshot';
+export {
+  diffAttributes,
+  diffUsers,
+  type AttributeChange,
+  type CurrentUser,
+  type DiffCounts,
+  type DiffKind,
+  type DiffRecord,
+  type DiffResult,
+} from './diff';
+export {
+  DEFAULT_THRESHOLDS,
+  disablePayload,
+  planUpload,
+  resolveThresholds,
+  type PlanOptions,
+  type SafetyGate,
+  type Thresholds,
+  type UploadPlan,
+} from './plan';

@@ -1,0 +1,158 @@
+/**
+ * From a diff to what is sent: the operations, the leavers' disables, and a safety gate that stops an
+ * upload which would disable or change a large share of the people (like Entra's accidental-deletion
+ * threshold and Okta's import safeguard): a wrong file, a shifted column or a broken mapping looks exactly
+ * like "half the company left", and a silent mass disable is the worst mistake this tool could make.
+ */
+import { MAX_BULK_OPERATIONS, toOperation } from '../bulk';
+import type { Profile, ProfileLeavers } from '../profile/types';
+import type { BulkOperation, ScimUser } from '../types';
+import { SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '../types';
+import type { DiffRecord, DiffResult } from './diff';
+
+/**
+ * Thresholds used when the profile's `leavers` leaves one out. Disables: 10 % or 500 people, whichever is
+ * reached first (500 is Entra's own default accidental-deletion threshold). Changes (updated or
+ * re-enabled people): 25 % or 5,000 — a genuine mass change such as a new e-mail domain is rare and
+ * deserves a deliberate `--allow-mass-changes`. A gate trips when a number is strictly greater than its
+ * threshold; percentages are of the people the last upload left active and are skipped on a first run.
+ */
+export const DEFAULT_THRESHOLDS = {
+  maxDisablePercent: 10,
+  maxDisableCount: 500,
+  maxChangePercent: 25,
+  maxChangeCount: 5000,
+} as const;
+
+export type Thresholds = { -readonly [K in keyof typeof DEFAULT_THRESHOLDS]: number };
+
+export interface PlanOptions {
+  /** Send everyone in the file, unchanged people included (after a lost or restored snapshot). */
+  full?: boolean;
+  /** Let a plan through although it trips the gate (the CLI's --allow-mass-changes). */
+  allowMassChanges?: boolean;
+  /**
+   * Denominator of the percentages: the number of people the last upload left active. Default: computed
+   * from the diff (changed + unchanged + missing), which is that number.
+   */
+  snapshotSize?: number;
+}
+
+export interface SafetyGate {
+  /** True when a threshold is exceeded and `allowMassChanges` was not given: send nothing. */
+  tripped: boolean;
+  /** One sentence per exceeded threshold, in numbers, saying what to do (present even when allowed). */
+  reasons: string[];
+}
+
+export interface UploadPlan {
+  /** New, changed and returning people (everyone in the file with `full`), in file order. */
+  operations: BulkOperation[];
+  /** One disable per missing person when the leaver policy is `disable`; empty otherwise. */
+  disables: BulkOperation[];
+  gate: SafetyGate;
+  /** The thresholds applied (the profile's, defaults filled in). */
+  thresholds: Thresholds;
+  /** Bulk requests needed for operations + disables together, at the profile's chunk size (default 50). */
+  calls: number;
+}
+
+/** The thresholds a profile's leaver settings amount to. */
+export function resolveThresholds(leavers: ProfileLeavers | undefined): Thresholds {
+  return {
+    maxDisablePercent: leavers?.maxDisablePercent ?? DEFAULT_THRESHOLDS.maxDisablePercent,
+    maxDisableCount: leavers?.maxDisableCount ?? DEFAULT_THRESHOLDS.maxDisableCount,
+    maxChangePercent: leavers?.maxChangePercent ?? DEFAULT_THRESHOLDS.maxChangePercent,
+    maxChangeCount: leavers?.maxChangeCount ?? DEFAULT_THRESHOLDS.maxChangeCount,
+  };
+}
+
+/**
+ * The payload that disables a leaver: identity from the last accepted payload (schemas, externalId,
+ * userName) and `active: false`, nothing else — sending the rest again would only restore stale values.
+ */
+export function disablePayload(last: ScimUser, externalId: string): BulkOperation['data'] {
+  const data: Record<string, unknown> = { schemas: [SCIM_CORE_USER, SCIM_ENTERPRISE_USER], externalId };
+  if (typeof last.userName === 'string' && last.userName !== '') data.userName = last.userName;
+  data.active = false;
+  return data as BulkOperation['data'];
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+const percent = (n: number) => `${n.toLocaleString('en-US', { maximumFractionDigits: 4 })} %`;
+const people = (n: number) => `${number(n)} ${n === 1 ? 'person' : 'people'}`;
+
+function allows(field: keyof Thresholds, leavers: ProfileLeavers | undefined): string {
+  return leavers?.[field] !== undefined ? 'the profile allows' : `scimport allows (unless the profile sets leavers.${field})`;
+}
+
+/** The percentage rounded as coarsely as possible while still reading as above the limit (10.4 % not "10 %"). */
+function shownAbove(pct: number, limit: number): number {
+  for (const digits of [0, 1, 2]) {
+    const f = 10 ** digits;
+    const r = Math.round(pct * f) / f;
+    if (r > limit) return r;
+  }
+  return pct;
+}
+
+const AGAIN = 'If this is intended, run again with --allow-mass-changes.';
+
+/**
+ * Turns a diff into operations and disables under the profile's leaver policy (`ignore` when the profile
+ * has none) and checks the safety gate. A returning person whose payload has no `active` is sent with
+ * `active: true`, since scimport (or an earlier file) disabled them and only an explicit value re-enables
+ * an account; the next run then sees `active` go from true to absent once and sends that person one more time.
+ */
+export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 'extension' | 'output'>, options: PlanOptions = {}): UploadPlan {
+  const namespace = profile.extension?.namespace;
+  const leavers = profile.leavers;
+  const thresholds = resolveThresholds(leavers);
+  const operations: BulkOperation[] = [];
+  const disables: BulkOperation[] = [];
+  const missing: DiffRecord[] = [];
+
+  for (const record of diff.records) {
+    switch (record.kind) {
+      case 'missing':
+        missing.push(record);
+        break;
+      case 'unchanged':
+        if (options.full) operations.push(toOperation(record.data, namespace));
+        break;
+      case 'returning':
+        operations.push(toOperation(record.data.active === undefined ? { ...record.data, active: true } : record.data, namespace));
+        break;
+      default:
+        operations.push(toOperation(record.data, namespace));
+    }
+  }
+  if (leavers?.policy === 'disable') {
+    for (const record of missing) disables.push(toOperation(disablePayload(record.data, record.externalId), namespace));
+  }
+
+  const { counts } = diff;
+  const base = options.snapshotSize ?? counts.changed + counts.unchanged + counts.missing;
+  const reasons: string[] = [];
+  const check = (n: number, what: string, pctField: keyof Thresholds, countField: keyof Thresholds) => {
+    if (n === 0) return;
+    const pct = base > 0 ? (n / base) * 100 : undefined;
+    if (pct !== undefined && pct > thresholds[pctField]) {
+      reasons.push(`${number(n)} of ${people(base)} (${percent(shownAbove(pct, thresholds[pctField]))}) would be ${what}; ` +
+        `${allows(pctField, leavers)} at most ${percent(thresholds[pctField])}. ${AGAIN}`);
+    } else if (n > thresholds[countField]) {
+      reasons.push(`${people(n)} would be ${what}; ${allows(countField, leavers)} at most ${number(thresholds[countField])} at once. ${AGAIN}`);
+    }
+  };
+  check(disables.length, 'disabled', 'maxDisablePercent', 'maxDisableCount');
+  check(counts.changed + counts.returning, counts.returning > 0 ? 'changed or re-enabled' : 'changed', 'maxChangePercent', 'maxChangeCount');
+
+  const calls = Math.ceil((operations.length + disables.length) / (profile.output?.chunkSize ?? MAX_BULK_OPERATIONS));
+  return {
+    operations,
+    disables,
+    gate: { tripped: reasons.length > 0 && !options.allowMassChanges, reasons },
+    thresholds,
+    calls,
+  };
+}

@@ -1,0 +1,95 @@
+import type { CellRef, ColumnInfo, Finding, ScimUser, SourceRow } from '../types';
+import type { Profile } from '../profile';
+import { compileMapping, mapRow, type CompiledMapping, type MappingLimits } from '../mapping';
+import { validateUser, type UserContext } from '../validate';
+
+/** What mapping and validating one row yields. */
+export interface RowResult {
+  row: number;
+  user?: ScimUser;
+  /** The context the row's findings point at (the whole-file checks need it too). */
+  context: Omit<UserContext, 'cellsFor'>;
+  findings: Finding[];
+}
+
+/** Maps and validates rows, in order. Implemented in-process and by a pool of worker threads. */
+export interface RowMapper {
+  map(rows: SourceRow[]): Promise<RowResult[]>;
+  close(): Promise<void>;
+}
+
+export interface RowMapperSetup {
+  profile: Profile;
+  columns: ColumnInfo[];
+  limits?: MappingLimits;
+}
+
+/** The per-row work itself, shared by the in-process mapper and the worker threads. */
+export class RowProcessor {
+  readonly mapping: CompiledMapping;
+  readonly cellsFor: (path: string) => CellRef[];
+  private readonly profile: Profile;
+  private readonly columns: ColumnInfo[];
+  private readonly readHeaders: Set<string>;
+
+  constructor(setup: RowMapperSetup) {
+    this.profile = setup.profile;
+    this.columns = setup.columns;
+    this.mapping = compileMapping(setup.profile, setup.limits);
+    this.readHeaders = new Set(this.mapping.referencedHeaders);
+    const letters = new Map(setup.columns.map((c) => [c.header, c.letter]));
+    const cache = new Map<string, CellRef[]>();
+    this.cellsFor = (path) => {
+      let cells = cache.get(path);
+      if (!cells) {
+        cells = this.mapping.headersFor(path).flatMap((header) => {
+          const letter = letters.get(header);
+          return letter ? [{ header, letter }] : [];
+        });
+        cache.set(path, cells);
+      }
+      return cells;
+    };
+  }
+
+  async process(row: SourceRow): Promise<RowResult> {
+    const findings: Finding[] = [];
+    const context: Omit<UserContext, 'cellsFor'> = {
+      file: row.origin.file,
+      row: row.origin.row,
+      ...(row.origin.sheet ? { sheet: row.origin.sheet } : {}),
+    };
+    for (const cellError of row.cellErrors ?? []) {
+      // Error cells the mapping reads are reported by the mapping itself, as errors.
+      if (this.readHeaders.has(cellError.header)) continue;
+      findings.push({
+        severity: 'warning',
+        code: 'cell.error',
+        message: `Cell ${cellError.letter}${row.origin.row} (${cellError.header}) holds the Excel error ${cellError.error}; it is treated as empty. Fix the formula in the workbook if the value matters.`,
+        ...context,
+        cells: [{ header: cellError.header, letter: cellError.letter }],
+      });
+    }
+    const mapped = await mapRow(this.mapping, row, this.columns);
+    findings.push(...mapped.findings);
+    if (!mapped.user) return { row: row.origin.row, context, findings };
+    findings.push(...validateUser(mapped.user, this.profile, { ...context, cellsFor: this.cellsFor }));
+    return { row: row.origin.row, user: mapped.user, context, findings };
+  }
+}
+
+export class InProcessRowMapper implements RowMapper {
+  private readonly processor: RowProcessor;
+  constructor(setup: RowMapperSetup) {
+    this.processor = new RowProcessor(setup);
+  }
+  get cellsFor() {
+    return this.processor.cellsFor;
+  }
+  async map(rows: SourceRow[]): Promise<RowResult[]> {
+    const results: RowResult[] = [];
+    for (const row of rows) results.push(await this.processor.process(row));
+    return results;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,8 @@
+/** Mapping profiles: the JSON Schema, checking (including the refusal of secrets), loading and saving. */
+export type * from './types';
+export { PROFILE_JSON_SCHEMA } from './schema';
+export { parseProfile } from './parse';
+export { findSecrets } from './secrets';
+export type { SecretFinding } from './secrets';
+export { loadProfile, saveProfile } from './io';
+export type { SaveProfileOptions } from './io';

@@ -1,0 +1,85 @@
+import { EmulatorError } from './errors';
+import { ATTRIBUTE_TYPES } from './scim';
+import type { EmulatorOptions, FaultOptions } from './types';
+
+/** The option values the server runs with, defaults applied. Durations are unscaled here. */
+export interface Settings {
+  timeScale: number;
+  windowCalls: number;
+  windowMs: number;
+  dailyQuota: number;
+  logDelayMs: number;
+  processingDelayMs: number;
+  tokenLifetimeSec: number;
+}
+
+// Every check names the option and what a valid value looks like (never the value of a secret).
+
+function invalid(message: string): never {
+  throw new EmulatorError('INVALID_OPTION', message);
+}
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    invalid(`${name} must be a positive ${integer ? 'whole ' : ''}number (got ${String(value)}).`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) invalid(`${name} must be 0 or more milliseconds (got ${String(value)}).`);
+  return value;
+}
+
+export function checkOptions(options: EmulatorOptions): Settings {
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
+    invalid(`port must be a whole number from 0 to 65535 (got ${String(options.port)}).`);
+  }
+  for (const key of ['tenantId', 'clientId', 'clientSecret', 'servicePrincipalId', 'jobId'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || /[/\s?#]/.test(value))) {
+      // Never echo the value: it may be the secret.
+      invalid(`${key} must be a non-empty string without spaces, '/', '?' or '#'.`);
+    }
+  }
+  if (options.permissions !== undefined && (!Array.isArray(options.permissions) || options.permissions.some((p) => typeof p !== 'string'))) {
+    invalid('permissions must be an array of permission names.');
+  }
+  for (const [i, a] of (options.schemaAttributes ?? []).entries()) {
+    if (!a || typeof a.name !== 'string' || a.name === '' || typeof a.namespace !== 'string' || !a.namespace.toLowerCase().startsWith('urn:')) {
+      invalid(`schemaAttributes[${i}] needs a name and a namespace like urn:ietf:params:scim:schemas:extension:<name>:1.0:User.`);
+    }
+    if (!ATTRIBUTE_TYPES.some((t) => t.toLowerCase() === String(a.type).toLowerCase())) {
+      invalid(`schemaAttributes[${i}].type must be one of ${ATTRIBUTE_TYPES.join(', ')} (got ${String(a.type)}).`);
+    }
+  }
+  if (options.faults) checkFaults(options.faults);
+  return {
+    timeScale: positive('timeScale', options.timeScale, 1),
+    windowCalls: positive('windowCalls', options.windowCalls, 40, true),
+    windowMs: positive('windowMs', options.windowMs, 5000),
+    dailyQuota: positive('dailyQuota', options.dailyQuota, 2000, true),
+    logDelayMs: nonNegative('logDelayMs', options.logDelayMs),
+    processingDelayMs: nonNegative('processingDelayMs', options.processingDelayMs),
+    tokenLifetimeSec: positive('tokenLifetimeSec', options.tokenLifetimeSec, 3600),
+  };
+}
+
+export function checkFaults(faults: FaultOptions): void {
+  for (const key of ['serverErrorRate', 'resetRate'] as const) {
+    const rate = faults[key];
+    if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) invalid(`faults.${key} must be a fraction from 0 to 1 (got ${String(rate)}).`);
+  }
+  nonNegative('faults.latencyMs', faults.latencyMs);
+  const storm = faults.throttleStorm;
+  if (storm && (!Number.isInteger(storm.calls) || storm.calls < 0 || !(storm.retryAfterSeconds >= 0))) {
+    invalid('faults.throttleStorm needs calls (a whole number ≥ 0) and retryAfterSeconds (≥ 0).');
+  }
+  const fail = faults.failNextCalls;
+  if (fail && (!Number.isInteger(fail.status) || fail.status < 400 || fail.status > 599 || !Number.isInteger(fail.count) || fail.count < 0)) {
+    invalid('faults.failNextCalls needs status (400–599) and count (a whole number ≥ 0).');
+  }
+  if (faults.seed !== undefined && !Number.isInteger(faults.seed)) invalid('faults.seed must be a whole number.');
+}

@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { type Clock, sleep, systemClock } from './clock';
+import { TransportError, abortError } from './errors';
+import { readJsonIfExists, writeJsonAtomic } from './fsutil';
+import { type GraphClient, type ProvisioningLogEntry, odataString } from './graph';
+import { type Run, readChunkStates, readUploadHistory } from './run';
+
+/** One user of a run, joined with its provisioning log entry. */
+export interface ResultRow {
+  externalId: string;
+  bulkId: string;
+  /** 1-based chunk number. */
+  chunk: number;
+  /** create, update, delete, disable, stagedDelete, other. */
+  action: string;
+  /** success, failure, skipped, warning. */
+  status: string;
+  errorCode?: string;
+  reason?: string;
+  recommendedAction?: string;
+  activityDateTime: string;
+  /** Id of the log entry, for support. */
+  logId: string;
+}
+
+export interface RunResults {
+  /** Counts by action, then status: `{ create: { success: 10, failure: 1 } }`. */
+  summary: Record<string, Record<string, number>>;
+  /** One row per externalId seen in the logs (the latest entry wins), in chunk order. */
+  rows: ResultRow[];
+  /** externalIds of accepted chunks without a log entry yet. */
+  pending: string[];
+  /** True once every externalId of the accepted chunks has a log entry. */
+  complete: boolean;
+  /** When the logs were last read (ISO). */
+  polledAt: string;
+  /** A hint for the person when results are missing. */
+  note?: string;
+}
+
+export interface PollOptions {
+  client: GraphClient;
+  /** Give up after this many minutes (default 15: the service takes 5–10 minutes to log). */
+  minutes?: number;
+  /** Pause between reads of the logs (default 30 s). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Logs are read from this long before the first send, to absorb clock skew (default 60 s). */
+  skewMs?: number;
+  /** Page size asked of Graph (default 500). */
+  top?: number;
+  /** Called after each read of the logs. */
+  onPoll?: (results: RunResults) => void;
+}
+
+interface StoredResults {
+  version: 1;
+  rows: Record<string, ResultRow>;
+  polledAt: string;
+}
+
+function summarize(rows: ResultRow[]): Record<string, Record<string, number>> {
+  const summary: Record<string, Record<string, number>> = {};
+  for (const row of rows) {
+    const byStatus = (summary[row.action] ??= {});
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+  }
+  return summary;
+}
+
+function toRow(entry: ProvisioningLogEntry, origin: { bulkId: string; chunk: number }, externalId: string): ResultRow {
+  const info = entry.provisioningStatusInfo ?? undefined;
+  const error = info?.errorInformation ?? undefined;
+  const row: ResultRow = {
+    externalId,
+    bulkId: origin.bulkId,
+    chunk: origin.chunk,
+    action: entry.provisioningAction ?? 'other',
+    status: info?.status ?? 'unknown',
+    activityDateTime: entry.activityDateTime,
+    logId: entry.id,
+  };
+  if (error?.errorCode) row.errorCode = error.errorCode;
+  if (error?.reason) row.reason = error.reason;
+  if (error?.recommendedAction) row.recommendedAction = error.recommendedAction;
+  return row;
+}
+
+/**
+ * Read the provisioning logs of a run's job from the run's first send on, join each entry's
+ * `sourceIdentity.id` (the externalId) back to the run's operations, and keep polling until every externalId
+ * of the accepted chunks has an entry, `minutes` pass, or `signal` fires (then ABORTED is thrown; what was found
+ * is already saved). Results are stored in the run folder (`results.json`), so polling can stop and resume.
+ */
+export async function pollResults(run: Run, options: PollOptions): Promise<RunResults> {
+  const clock = options.clock ?? systemClock;
+  const { client, signal } = options;
+  const intervalMs = options.intervalMs ?? 30_000;
+  const deadline = clock.now() + (options.minutes ?? 15) * 60_000;
+  const file = path.join(run.dir, 'results.json');
+
+  const history = await readUploadHistory(run);
+  if (!history) {
+    throw new TransportError('INVALID_ARGUMENT', `Run ${run.id} has not been uploaded yet, so there are no results to read. Upload it first.`, { details: { runId: run.id } });
+  }
+  const from = new Date(Date.parse(history.startedAt) - (options.skewMs ?? 60_000)).toISOString();
+  const filter = `jobId eq ${odataString(run.manifest.target.jobId)} and activityDateTime ge ${from}`;
+
+  // Only users of accepted chunks are expected in the logs.
+  const states = await readChunkStates(run);
+  const origin = new Map<string, { bulkId: string; chunk: number }>();
+  const expected: string[] = [];
+  for (const chunk of run.manifest.chunks) {
+    const accepted = states[chunk.index - 1]?.state === 'accepted';
+    chunk.externalIds.forEach((externalId, i) => {
+      origin.set(externalId, { bulkId: chunk.bulkIds[i] ?? '', chunk: chunk.index });
+      if (accepted) expected.push(externalId);
+    });
+  }
+
+  const stored = await readJsonIfExists<StoredResults>(file);
+  const rows = new Map<string, ResultRow>(Object.entries(stored?.version === 1 ? stored.rows : {}));
+  let polledAt = stored?.polledAt ?? new Date(clock.now()).toISOString();
+  let dirty = !stored;
+
+  const snapshot = (): RunResults => {
+    const ordered = [...rows.values()].sort((a, b) => a.chunk - b.chunk || a.bulkId.localeCompare(b.bulkId, 'en', { numeric: true }));
+    const pending = expected.filter((id) => !rows.has(id));
+    const result: RunResults = { summary: summarize(ordered), rows: ordered, pending, complete: pending.length === 0, polledAt };
+    if (pending.length > 0) {
+      result.note = `${pending.length} user${pending.length === 1 ? ' has' : 's have'} no provisioning log entry yet. Entra usually logs within 5–10 minutes; if nothing appears, check that the provisioning job is started (an upload to a paused job is accepted but never processed).`;
+    }
+    return result;
+  };
+
+  for (;;) {
+    if (signal?.aborted) throw abortError(signal, 'Reading the provisioning logs');
+    if (expected.some((id) => !rows.has(id))) {
+      let changed = false;
+      for await (const entry of client.provisioningLogs({ filter, top: options.top ?? 500, ...(signal ? { signal } : {}) })) {
+        const externalId = entry.sourceIdentity?.id;
+        if (!externalId) continue;
+        const where = origin.get(externalId);
+        if (!where) continue; // another upload's user
+        const known = rows.get(externalId);
+        if (known && (known.logId === entry.id || Date.parse(known.activityDateTime) > Date.parse(entry.activityDateTime))) continue;
+        rows.set(externalId, toRow(entry, where, externalId));
+        changed = true;
+      }
+      polledAt = new Date(clock.now()).toISOString();
+      if (changed || dirty) {
+        await writeJsonAtomic(file, { version: 1, rows: Object.fromEntries(rows), polledAt } satisfies StoredResults);
+        dirty = false;
+      }
+    }
+    const result = snapshot();
+    options.onPoll?.(result);
+    if (result.complete || clock.now() + intervalMs > deadline) return result;
+    await sleep(clock, intervalMs, signal);
+  }
+}
