@@ -170,3 +170,25 @@ describe('the installed command', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe("every Microsoft sample gets the findings it deserves", () => {
+  const cases: [string, Record<string, number>][] = [
+    ['csv-with-2-records.csv', { 'warning:userName.notUpn': 2, 'warning:country.notIso': 2, 'warning:manager.notInFile': 2 }],
+    ['csv-with-5-records.txt', { 'warning:userName.notUpn': 5, 'warning:country.notIso': 2, 'warning:manager.notInFile': 1 }],
+    ['sample1-employeeData.csv', { 'error:externalId.duplicate': 93, 'error:userName.duplicate': 93 }],
+    ['sample1-contractorData.csv', { 'error:externalId.duplicate': 90, 'warning:manager.self': 1 }],
+    ['sample1-internData.csv', { 'error:externalId.duplicate': 112 }],
+  ];
+  for (const [file, expected] of cases) {
+    it(file, async () => {
+      const run = await cli(['validate', join(MS, file), '--profile', PROFILE, '--json']);
+      const counts: Record<string, number> = {};
+      for (const f of JSON.parse(run.out) as { severity: string; code: string }[]) {
+        const key = `${f.severity}:${f.code}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      expect(counts).toMatchObject(expected);
+      expect(run.status).toBe(Object.keys(counts).some((k) => k.startsWith('error:')) ? 1 : 0);
+    });
+  }
+});

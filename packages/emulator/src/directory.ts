@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ENTERPRISE_USER_URN, getCI, isRecord } from './scim';
 import type { EmulatedUser, ProvisioningAction, ProvisioningLogEntry, ProvisioningStatus } from './types';
+import type { RunOutcome } from './job';
 import type { BulkOperation } from './validate';
 
 /** A log entry with what the emulator needs to page and delay it. */
@@ -43,6 +44,10 @@ export class Directory {
     this.logEntries = [];
   }
 
+  userCount(): number {
+    return this.users.size;
+  }
+
   listUsers(): EmulatedUser[] {
     return [...this.users.values()]
       .map((u) => structuredClone(u))
@@ -54,10 +59,24 @@ export class Directory {
     return this.logEntries.filter((l) => l.visibleAt <= now);
   }
 
-  process(ops: BulkOperation[], ctx: { jobId: string; servicePrincipalId: string; now: number; visibleAt: number }): void {
+  /** Forget every user (a full reset of the job); the provisioning log stays, as an audit log does. Returns how many. */
+  forgetUsers(): number {
+    const count = this.users.size;
+    this.users.clear();
+    return count;
+  }
+
+  /** Apply one BulkRequest as one cycle; returns what the job's run summary counts. */
+  process(ops: BulkOperation[], ctx: { jobId: string; servicePrincipalId: string; now: number; visibleAt: number }): RunOutcome {
     const cycleId = randomUUID();
+    const outcome: RunOutcome = { imported: ops.length, exported: 0, escrowed: 0, cycleId };
     for (const op of ops) {
       const entry = this.apply(op, ctx.now);
+      if (entry.provisioningSteps.some((s) => s.name === 'EntryExport' && s.status === 'success')) outcome.exported += 1;
+      if (entry.provisioningStatusInfo.status === 'failure') {
+        outcome.escrowed += 1;
+        outcome.firstFailure ??= { errorCode: entry.provisioningStatusInfo.errorInformation?.errorCode ?? 'Unknown', externalId: op.externalId };
+      }
       this.logEntries.push({
         seq: ++this.seq,
         visibleAt: ctx.visibleAt,
@@ -73,6 +92,7 @@ export class Directory {
       });
     }
     if (this.logEntries.length > MAX_LOG_ENTRIES) this.logEntries.splice(0, this.logEntries.length - MAX_LOG_ENTRIES);
+    return outcome;
   }
 
   private apply(op: BulkOperation, now: number): Omit<ProvisioningLogEntry, 'id' | 'activityDateTime' | 'jobId' | 'cycleId' | 'changeId' | 'servicePrincipal'> {

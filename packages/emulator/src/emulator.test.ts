@@ -252,10 +252,10 @@ describe('bulkUpload request rules', () => {
 
   it('lists the job and reports pause: a paused job answers 202 but processes nothing', async () => {
     const jobs = await graphGet(emu, token, `/v1.0/servicePrincipals/${emu.servicePrincipalId}/synchronization/jobs`);
-    expect(jobs.json.value).toEqual([expect.objectContaining({ id: emu.jobId, templateId: 'API2AAD', status: expect.objectContaining({ code: 'active' }) })]);
+    expect(jobs.json.value).toEqual([expect.objectContaining({ id: emu.jobId, templateId: 'API2AAD', status: expect.objectContaining({ code: 'Active' }) })]);
     const jobPath = `/v1.0/servicePrincipals/${emu.servicePrincipalId}/synchronization/jobs/${emu.jobId}`;
     expect((await call(emu, 'POST', `${jobPath}/pause`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(204);
-    expect((await graphGet(emu, token, jobPath)).json.status.code).toBe('paused');
+    expect((await graphGet(emu, token, jobPath)).json.status.code).toBe('Paused');
     expect((await upload(emu, token, bulkBody([user('1')]))).status).toBe(202);
     expect(emu.users()).toEqual([]);
     expect(emu.logs()).toEqual([]);

@@ -1,4 +1,5 @@
 import { EmulatorError } from './errors';
+import { JOB_STATE_CODES, parseRecipients } from './job';
 import { ATTRIBUTE_TYPES } from './scim';
 import type { EmulatorOptions, FaultOptions } from './types';
 
@@ -56,6 +57,7 @@ export function checkOptions(options: EmulatorOptions): Settings {
     }
   }
   if (options.faults) checkFaults(options.faults);
+  checkJobOptions(options);
   return {
     timeScale: positive('timeScale', options.timeScale, 1),
     windowCalls: positive('windowCalls', options.windowCalls, 40, true),
@@ -82,4 +84,32 @@ export function checkFaults(faults: FaultOptions): void {
     invalid('faults.failNextCalls needs status (400–599) and count (a whole number ≥ 0).');
   }
   if (faults.seed !== undefined && !Number.isInteger(faults.seed)) invalid('faults.seed must be a whole number.');
+}
+
+export function checkJobState(name: string, value: unknown): void {
+  if (!JOB_STATE_CODES.includes(value as never)) invalid(`${name} must be one of ${JOB_STATE_CODES.join(', ')} (got ${String(value)}).`);
+}
+
+const JOB_ID = /^[^/\s?#]+$/;
+
+function checkJobOptions(options: EmulatorOptions): void {
+  if (options.jobState !== undefined) checkJobState('jobState', options.jobState);
+  if (options.templateId !== undefined && options.templateId !== 'API2AAD' && options.templateId !== 'API2AD') {
+    invalid(`templateId must be API2AAD (users into Entra ID) or API2AD (into on-premises AD) (got ${String(options.templateId)}).`);
+  }
+  if (options.notificationEmail !== undefined) {
+    const parsed = typeof options.notificationEmail === 'string' ? parseRecipients(options.notificationEmail) : { bad: String(options.notificationEmail) };
+    if ('bad' in parsed || parsed.recipients.length === 0) {
+      invalid(`notificationEmail must be one or more email addresses separated by ';'${'bad' in parsed ? ` ('${parsed.bad}' is not one)` : ''}.`);
+    }
+  }
+  if (options.extraJobs === undefined) return;
+  if (!Array.isArray(options.extraJobs)) invalid('extraJobs must be an array of { templateId, id?, state? }.');
+  options.extraJobs.forEach((job, i) => {
+    if (!job || typeof job.templateId !== 'string' || !JOB_ID.test(job.templateId)) {
+      invalid(`extraJobs[${i}].templateId must be a template name without spaces, '/', '?' or '#' (e.g. AD2AADProvisioning).`);
+    }
+    if (job.id !== undefined && (typeof job.id !== 'string' || !JOB_ID.test(job.id))) invalid(`extraJobs[${i}].id must be a non-empty string without spaces, '/', '?' or '#'.`);
+    if (job.state !== undefined) checkJobState(`extraJobs[${i}].state`, job.state);
+  });
 }

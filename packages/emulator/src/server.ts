@@ -6,10 +6,25 @@ import { generate } from 'selfsigned';
 import { Directory } from './directory';
 import { EmulatorError } from './errors';
 import { parseLogFilter, type LogPredicate } from './filter';
+import {
+  NOTIFICATION_EMAIL_MISSING,
+  SANDBOX_NOTIFICATION_EMAIL,
+  canNotify,
+  imposeQuarantine,
+  jobToGraph,
+  newJob,
+  parseRecipients,
+  parseRestartBody,
+  parseSecretsBody,
+  recordFullReset,
+  recordRun,
+  startJob,
+  type JobRecord,
+} from './job';
 import { TenantLimiter, formatRetryAfter, seededRandom } from './limits';
 import { JobSchema, isRecord, parseSchemaBody } from './scim';
-import { checkFaults, checkOptions, type Settings } from './options';
-import { loadState, saveState, type PersistedState } from './state';
+import { checkFaults, checkJobState, checkOptions, type Settings } from './options';
+import { loadState, saveState, type PendingRequest, type PersistedState } from './state';
 import { TokenService, verifyClientAssertion, type AccessClaims } from './tokens';
 import type {
   BulkCallRecord,
@@ -17,8 +32,11 @@ import type {
   Emulator,
   EmulatorOptions,
   FaultOptions,
+  JobStateCode,
+  NotificationSettings,
   ProvisioningLogEntry,
   SchemaAttribute,
+  SynchronizationJob,
 } from './types';
 import { validateBulkRequest } from './validate';
 
@@ -28,7 +46,12 @@ export const SANDBOX_DEFAULTS = {
   clientId: '5c1a0000-0000-4000-8000-000000000002',
   servicePrincipalId: '5c1a0000-0000-4000-8000-000000000003',
   jobId: 'API2AAD.5c1a00000000400080000000000000a1.5c1a00000000400080000000000000b2',
+  notificationEmail: SANDBOX_NOTIFICATION_EMAIL,
 } as const;
+
+/** Entra's default accidental-deletions threshold, used when the notification email comes from the options. */
+const DEFAULT_DELETE_THRESHOLD = 500;
+const PERMISSION_SYNC_WRITE = 'Synchronization.ReadWrite.All';
 
 export const PERMISSION_UPLOAD = 'SynchronizationData-User.Upload';
 export const DEFAULT_PERMISSIONS = [PERMISSION_UPLOAD, 'AuditLog.Read.All', 'Synchronization.ReadWrite.All'];
@@ -48,11 +71,6 @@ interface Ctx {
   requestId: string;
   clientRequestId: string;
   record?: BulkCallRecord;
-}
-
-interface JobStatus {
-  state: 'active' | 'paused';
-  lastExecution: { activityIdentifier: string; timeBegan: string; timeEnded: string; state: string; countImported: number; countExported: number } | null;
 }
 
 /**
@@ -110,7 +128,16 @@ class EmulatorServer implements Emulator {
   private faults: FaultOptions = {};
   private random: () => number = seededRandom(0x5eed);
   private readonly timers = new Set<NodeJS.Timeout>();
-  private job: JobStatus = { state: 'active', lastExecution: null };
+  private readonly templateId: 'API2AAD' | 'API2AD';
+  /** The API-driven job; `extraJobs` are other jobs of the same service principal. */
+  private job: JobRecord;
+  private extraJobs: JobRecord[] = [];
+  /** Service-principal wide, like the secret it is stored in. */
+  private notification: NotificationSettings | undefined;
+  /** Accepted BulkRequests waiting for the job, oldest first: processing is strictly in arrival order. */
+  private pending: PendingRequest[] = [];
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly quarantineTimers = new Map<string, NodeJS.Timeout>();
   private persistError: EmulatorError | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
 
@@ -125,18 +152,74 @@ class EmulatorServer implements Emulator {
     this.tenantId = options.tenantId ?? persisted?.ids.tenantId ?? SANDBOX_DEFAULTS.tenantId;
     this.clientId = options.clientId ?? persisted?.ids.clientId ?? SANDBOX_DEFAULTS.clientId;
     this.servicePrincipalId = options.servicePrincipalId ?? persisted?.ids.servicePrincipalId ?? SANDBOX_DEFAULTS.servicePrincipalId;
-    this.jobId = options.jobId ?? persisted?.ids.jobId ?? SANDBOX_DEFAULTS.jobId;
+    this.templateId = options.templateId ?? 'API2AAD';
+    this.jobId = options.jobId ?? persisted?.ids.jobId ?? SANDBOX_DEFAULTS.jobId.replace(/^API2AAD/, this.templateId);
     this.clientSecret = options.clientSecret ?? randomBytes(30).toString('base64url');
     this.permissions = [...(options.permissions ?? DEFAULT_PERMISSIONS)];
     const scale = settings.timeScale;
     this.limiter = new TenantLimiter(settings.windowCalls, settings.windowMs / scale, settings.dailyQuota, DAY_MS / scale);
     this.schema = new JobSchema(options.schemaAttributes ?? persisted?.schemaAttributes ?? []);
+    this.job = newJob(this.jobId, this.templateId, 'notRun');
+    this.configureJobs();
     if (persisted) {
       this.directory.load(persisted.directory);
       this.limiter.restore(persisted.quota, Date.now());
-      this.job.state = persisted.jobState;
+      this.restoreJob(persisted);
     }
     if (options.faults) this.setFaults(options.faults);
+    for (const job of [this.job, ...this.extraJobs]) this.scheduleQuarantineRetry(job);
+  }
+
+  /** Jobs and notification settings as the options describe them (at start and on reset). */
+  private configureJobs(): void {
+    const state = this.options.jobState ?? 'active';
+    this.job = newJob(this.jobId, this.templateId, 'notRun');
+    this.forceState(this.job, state);
+    const email = this.options.notificationEmail ?? (state === 'active' ? SANDBOX_NOTIFICATION_EMAIL : undefined);
+    this.notification = email === undefined ? undefined : notificationFor(email);
+    this.extraJobs = (this.options.extraJobs ?? []).map((extra, i) => {
+      const job = newJob(extra.id ?? `${extra.templateId}.5c1a000000004000800000000000${String(i + 1).padStart(4, '0')}`, extra.templateId, 'notRun');
+      this.forceState(job, extra.state ?? 'active');
+      return job;
+    });
+    const ids = [this.jobId, ...this.extraJobs.map((j) => j.id)].map((id) => id.toLowerCase());
+    if (new Set(ids).size !== ids.length) {
+      throw new EmulatorError('INVALID_OPTION', 'extraJobs ids must differ from each other and from jobId.');
+    }
+  }
+
+  /** Saved job status wins over the defaults; jobState and notificationEmail given as options win over it. */
+  private restoreJob(persisted: PersistedState): void {
+    if (persisted.job) {
+      this.job = { ...structuredClone(persisted.job), id: this.jobId, templateId: this.templateId };
+      if (this.options.notificationEmail === undefined) this.notification = persisted.notification;
+    } else if (this.options.jobState === undefined) {
+      // Files older than the job model knew only active/paused, and their sandbox always had an email.
+      this.forceState(this.job, persisted.jobState);
+      if (this.options.notificationEmail === undefined) this.notification = notificationFor(SANDBOX_NOTIFICATION_EMAIL);
+    }
+    if (this.options.jobState !== undefined) this.forceState(this.job, this.options.jobState);
+    this.pending = structuredClone(persisted.pending ?? []);
+  }
+
+  /** Set a state without the checks a start makes (options, setJobState). */
+  private forceState(job: JobRecord, code: JobStateCode, quarantineReason = 'QuarantinedOnDemand'): void {
+    if (code === 'quarantine') {
+      imposeQuarantine(
+        job,
+        quarantineReason,
+        {
+          code: quarantineReason,
+          message: `The job was put in quarantine (${quarantineReason}) by the sandbox's operator. Fix the cause, then start the job (or restart it with resetScope QuarantineState).`,
+          tenantActionable: true,
+        },
+        Date.now(),
+        (ms) => this.scaled(ms),
+      );
+      return;
+    }
+    job.code = code;
+    job.quarantine = null;
   }
 
   async listen(key: string, port: number): Promise<void> {
@@ -193,12 +276,40 @@ class EmulatorServer implements Emulator {
     return this.schema.attributes();
   }
 
+  jobStatus(): SynchronizationJob {
+    return jobToGraph(this.job, this.directory.userCount());
+  }
+
+  setJobState(code: JobStateCode, quarantineReason?: string): void {
+    checkJobState('setJobState code', code);
+    if (quarantineReason !== undefined && (typeof quarantineReason !== 'string' || quarantineReason.trim() === '')) {
+      throw new EmulatorError('INVALID_OPTION', 'setJobState quarantineReason must be a non-empty string such as QuarantinedOnDemand.');
+    }
+    this.forceState(this.job, code, quarantineReason);
+    this.scheduleQuarantineRetry(this.job);
+    this.pump();
+    this.persist();
+  }
+
+  notificationSettings(): NotificationSettings | undefined {
+    return this.notification === undefined ? undefined : structuredClone(this.notification);
+  }
+
+  pendingRequests(): number {
+    return this.pending.length;
+  }
+
   reset(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.pumpTimer = undefined;
+    this.quarantineTimers.clear();
     this.directory.clear();
     this.calls = [];
     this.limiter.clear();
+    this.pending = [];
+    this.configureJobs();
+    for (const job of [this.job, ...this.extraJobs]) this.scheduleQuarantineRetry(job);
     this.persist();
   }
 
@@ -239,7 +350,10 @@ class EmulatorServer implements Emulator {
         directory: this.directory.snapshot(),
         quota: this.limiter.timestamps(),
         schemaAttributes: this.schema.attributes(),
-        jobState: this.job.state,
+        jobState: this.job.code,
+        job: this.job,
+        ...(this.notification ? { notification: this.notification } : {}),
+        pending: this.pending,
       });
       this.persistError = undefined;
     } catch (error) {
@@ -250,6 +364,76 @@ class EmulatorServer implements Emulator {
 
   private scaled(ms: number): number {
     return ms / this.settings.timeScale;
+  }
+
+  private schedule(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, Math.max(0, ms));
+    timer.unref();
+    this.timers.add(timer);
+    return timer;
+  }
+
+  /**
+   * Process what is due, in order, while the job runs. An upload to a job that is not running stays queued
+   * (answered 202 all the same, as Entra does) until the job is started.
+   */
+  private pump(): void {
+    if (this.pumpTimer !== undefined) {
+      clearTimeout(this.pumpTimer);
+      this.timers.delete(this.pumpTimer);
+      this.pumpTimer = undefined;
+    }
+    let processed = false;
+    while (this.job.code === 'active') {
+      const next = this.pending[0];
+      if (!next) break;
+      const wait = next.dueAt - Date.now();
+      if (wait > 0) {
+        this.pumpTimer = this.schedule(wait, () => {
+          this.pumpTimer = undefined;
+          this.pump();
+        });
+        break;
+      }
+      this.pending.shift();
+      const began = new Date().toISOString();
+      const now = Date.now();
+      const outcome = this.directory.process(next.operations, {
+        jobId: this.jobId,
+        servicePrincipalId: this.servicePrincipalId,
+        now,
+        visibleAt: now + this.scaled(this.settings.logDelayMs),
+      });
+      recordRun(this.job, outcome, began, new Date().toISOString(), this.pending.length === 0);
+      processed = true;
+    }
+    if (processed) this.persist();
+  }
+
+  /** A quarantined job is re-evaluated at nextAttempt: it runs again once a notification email is set. */
+  private scheduleQuarantineRetry(job: JobRecord): void {
+    const existing = this.quarantineTimers.get(job.id);
+    if (existing !== undefined) {
+      clearTimeout(existing);
+      this.timers.delete(existing);
+      this.quarantineTimers.delete(job.id);
+    }
+    const quarantine = job.code === 'quarantine' ? job.quarantine : null;
+    if (!quarantine || this.closed) return;
+    const timer = this.schedule(Date.parse(quarantine.nextAttempt) - Date.now(), () => {
+      this.quarantineTimers.delete(job.id);
+      if (job.code !== 'quarantine' || !job.quarantine) return;
+      const scale = (ms: number) => this.scaled(ms);
+      if (job.quarantine.error?.code === NOTIFICATION_EMAIL_MISSING.code) startJob(job, canNotify(this.notification), Date.now(), scale);
+      else imposeQuarantine(job, job.quarantine.reason, job.quarantine.error ?? NOTIFICATION_EMAIL_MISSING, Date.now(), scale);
+      this.scheduleQuarantineRetry(job);
+      if (job === this.job) this.pump();
+      this.persist();
+    });
+    this.quarantineTimers.set(job.id, timer);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -504,25 +688,40 @@ class EmulatorServer implements Emulator {
         return this.graphError(ctx, 404, 'Request_ResourceNotFound', `Resource '${segments[1]}' does not exist or one of its queried reference-property objects are not present. Check the servicePrincipalId (this sandbox's is ${this.servicePrincipalId}).`);
       }
       if (lower.length === 4 && lower[3] === 'secrets') {
-        if (method !== 'PUT') return this.methodNotAllowed(ctx);
-        if (!(await this.requirePermission(ctx, claims, ['Synchronization.ReadWrite.All']))) return;
-        return this.graphSend(ctx, 204);
+        if (method !== 'PUT') {
+          return this.graphError(ctx, 405, 'Request_BadRequest', `The method ${method} is not allowed on ${ctx.url.pathname}: synchronization secrets are write-only (PUT); they cannot be read back.`);
+        }
+        if (!(await this.requirePermission(ctx, claims, [PERMISSION_SYNC_WRITE]))) return;
+        return this.putSecrets(ctx);
       }
       if (!isJobs) return this.notFound(ctx, segments);
-      const read = ['Synchronization.Read.All', 'Synchronization.ReadWrite.All'];
+      const read = ['Synchronization.Read.All', PERMISSION_SYNC_WRITE];
       if (lower.length === 4) {
         if (method !== 'GET') return this.methodNotAllowed(ctx);
         if (!(await this.requirePermission(ctx, claims, read))) return;
-        return this.graphSend(ctx, 200, { '@odata.context': `${this.baseUrl}/v1.0/$metadata#servicePrincipals('${this.servicePrincipalId}')/synchronization/jobs`, value: [this.jobBody()] });
+        const users = this.directory.userCount();
+        return this.graphSend(ctx, 200, {
+          '@odata.context': `${this.baseUrl}/v1.0/$metadata#servicePrincipals('${this.servicePrincipalId}')/synchronization/jobs`,
+          value: [this.job, ...this.extraJobs].map((job) => jobToGraph(job, job === this.job ? users : 0)),
+        });
       }
       const jobSegment = segments[4] ?? '';
-      if (jobSegment.toLowerCase() !== this.jobId.toLowerCase()) {
-        return this.graphError(ctx, 404, 'Request_ResourceNotFound', `The synchronization job '${jobSegment}' does not exist on service principal ${this.servicePrincipalId}. Check the jobId (this sandbox's is ${this.jobId}).`);
+      const job = [this.job, ...this.extraJobs].find((j) => j.id.toLowerCase() === jobSegment.toLowerCase());
+      if (!job) {
+        return this.graphError(ctx, 404, 'Request_ResourceNotFound', `The synchronization job '${jobSegment}' does not exist on service principal ${this.servicePrincipalId}. Check the jobId (this sandbox's API-driven job is ${this.jobId}).`);
       }
       if (lower.length === 5) {
         if (method !== 'GET') return this.methodNotAllowed(ctx);
         if (!(await this.requirePermission(ctx, claims, read))) return;
-        return this.graphSend(ctx, 200, this.jobBody());
+        return this.graphSend(ctx, 200, jobToGraph(job, job === this.job ? this.directory.userCount() : 0));
+      }
+      if (lower.length === 6 && (action === 'pause' || action === 'start' || action === 'restart')) {
+        if (method !== 'POST') return this.methodNotAllowed(ctx);
+        if (!(await this.requirePermission(ctx, claims, [PERMISSION_SYNC_WRITE]))) return;
+        return this.jobControl(ctx, job, action);
+      }
+      if (job !== this.job) {
+        return this.graphError(ctx, 400, 'BadRequest', `Job '${job.id}' (template ${job.templateId}) is not an API-driven inbound provisioning job; use the ${this.templateId} job ${this.jobId} for bulkUpload and its schema.`);
       }
       if (lower.length === 6) {
         switch (action) {
@@ -534,16 +733,10 @@ class EmulatorServer implements Emulator {
               return this.graphSend(ctx, 200, this.schema.toGraph(this.jobId));
             }
             if (method === 'PUT') {
-              if (!(await this.requirePermission(ctx, claims, ['Synchronization.ReadWrite.All']))) return;
+              if (!(await this.requirePermission(ctx, claims, [PERMISSION_SYNC_WRITE]))) return;
               return this.putSchema(ctx);
             }
             return this.methodNotAllowed(ctx);
-          case 'pause':
-          case 'start':
-          case 'restart':
-            if (method !== 'POST') return this.methodNotAllowed(ctx);
-            if (!(await this.requirePermission(ctx, claims, ['Synchronization.ReadWrite.All']))) return;
-            return this.jobControl(ctx, action);
         }
       }
     }
@@ -601,30 +794,6 @@ class EmulatorServer implements Emulator {
     return false;
   }
 
-  private jobBody(): Record<string, unknown> {
-    const active = this.job.state === 'active';
-    return {
-      id: this.jobId,
-      templateId: 'API2AAD',
-      schedule: { expiration: null, interval: 'PT40M', state: active ? 'Active' : 'Disabled' },
-      status: {
-        code: this.job.state,
-        countSuccessiveCompleteFailures: 0,
-        escrowsPruned: false,
-        lastExecution: this.job.lastExecution,
-        lastSuccessfulExecution: this.job.lastExecution,
-        lastSuccessfulExecutionWithExports: this.job.lastExecution,
-        progress: [],
-        quarantine: null,
-        steadyStateFirstAchievedTime: this.job.lastExecution?.timeEnded ?? '0001-01-01T00:00:00Z',
-        steadyStateLastAchievedTime: this.job.lastExecution?.timeEnded ?? '0001-01-01T00:00:00Z',
-        synchronizedEntryCountByType: [{ key: 'User to User', value: this.directory.listUsers().length }],
-        troubleshootingUrl: null,
-      },
-      synchronizationJobSettings: [],
-    };
-  }
-
   private async putSchema(ctx: Ctx): Promise<void> {
     let body: unknown;
     try {
@@ -641,26 +810,50 @@ class EmulatorServer implements Emulator {
     return this.graphSend(ctx, 204);
   }
 
-  private async jobControl(ctx: Ctx, action: 'pause' | 'start' | 'restart'): Promise<void> {
+  private async putSecrets(ctx: Ctx): Promise<void> {
+    const parsed = parseSecretsBody(ctx.body.toString('utf8'));
+    if ('problems' in parsed) {
+      const [first] = parsed.problems;
+      const message = parsed.problems.length === 1 ? (first?.message ?? '') : `${parsed.problems.length} problems in the secrets body; the first: ${first?.message ?? ''}`;
+      return this.graphError(ctx, 400, 'BadRequest', message, {}, parsed.problems.map((p) => ({ code: 'InvalidSecret', target: p.target, message: p.message })));
+    }
+    // A PUT without SyncNotificationSettings updates other credentials and leaves the notification alone.
+    if (parsed.notification) this.notification = parsed.notification;
+    this.persist();
+    return this.graphSend(ctx, 204);
+  }
+
+  /**
+   * start/pause/restart. Starting re-evaluates a quarantine: without a notification email the job goes (back)
+   * into quarantine. A restart lifts the quarantine first when its scope has QuarantineState (a new series), and a
+   * Full reset drops what the job holds: its users and the requests still queued. The client asks for confirmation.
+   */
+  private async jobControl(ctx: Ctx, job: JobRecord, action: 'pause' | 'start' | 'restart'): Promise<void> {
+    const now = Date.now();
     if (action === 'pause') {
-      this.job.state = 'paused';
+      job.code = 'paused';
+      job.quarantine = null;
     } else {
-      this.job.state = 'active';
-    }
-    if (action === 'restart') {
-      let body: unknown;
-      try {
-        body = ctx.body.length > 0 ? JSON.parse(ctx.body.toString('utf8')) : {};
-      } catch {
-        return this.graphError(ctx, 400, 'BadRequest', 'The restart body is not valid JSON.');
+      if (action === 'restart') {
+        const parsed = parseRestartBody(ctx.body.toString('utf8'));
+        if ('problem' in parsed) return this.graphError(ctx, 400, 'BadRequest', parsed.problem, {}, [{ code: 'InvalidResetScope', target: 'criteria.resetScope', message: parsed.problem }]);
+        if (parsed.scopes.has('Full')) {
+          if (job === this.job) {
+            this.pending = [];
+            this.directory.forgetUsers();
+          }
+          recordFullReset(job, new Date(now).toISOString());
+        }
+        if (parsed.scopes.has('QuarantineState') && job.code === 'quarantine') {
+          job.code = 'paused';
+          job.quarantine = null;
+        }
+        if (parsed.scopes.has('Escrows')) job.countSuccessiveCompleteFailures = 0;
       }
-      const scope = isRecord(body) && isRecord(body['criteria']) ? body['criteria']['resetScope'] : undefined;
-      // A full reset drops uploads that were accepted but not yet processed.
-      if (typeof scope === 'string' && /\bfull\b/i.test(scope)) {
-        for (const timer of this.timers) clearTimeout(timer);
-        this.timers.clear();
-      }
+      startJob(job, canNotify(this.notification), now, (ms) => this.scaled(ms));
     }
+    this.scheduleQuarantineRetry(job);
+    if (job === this.job) this.pump();
     this.persist();
     return this.graphSend(ctx, 204);
   }
@@ -719,29 +912,11 @@ class EmulatorServer implements Emulator {
       return this.graphError(ctx, 400, 'BadRequest', message, {}, validation.problems.slice(0, 200));
     }
 
-    if (this.job.state === 'active') {
-      const ops = validation.operations;
-      const run = () => {
-        const began = new Date().toISOString();
-        const now = Date.now();
-        this.directory.process(ops, { jobId: this.jobId, servicePrincipalId: this.servicePrincipalId, now, visibleAt: now + this.scaled(this.settings.logDelayMs) });
-        this.job.lastExecution = { activityIdentifier: randomUUID(), timeBegan: began, timeEnded: new Date().toISOString(), state: 'Succeeded', countImported: ops.length, countExported: ops.length };
-        this.persist();
-      };
-      const delay = this.scaled(this.settings.processingDelayMs);
-      if (delay <= 0) {
-        run();
-      } else {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          run();
-        }, delay);
-        this.timers.add(timer);
-      }
-    } else {
-      // As in Entra: a paused job still answers 202, but nothing is processed or logged.
-      this.persist();
-    }
+    // As in Entra, a job that is not running (paused, quarantined, never started) still answers 202; the request
+    // waits, unprocessed and absent from the provisioning logs, until the job runs.
+    this.pending.push({ operations: validation.operations, dueAt: Date.now() + this.scaled(this.settings.processingDelayMs) });
+    this.pump();
+    this.persist();
     return this.graphSend(ctx, 202, undefined, { Location: `${this.baseUrl}/v1.0/auditLogs/provisioning?$filter=jobid eq '${this.jobId}'` });
   }
 
@@ -864,4 +1039,15 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Notification settings for addresses given as an option: enabled, with Entra's default deletion threshold. */
+function notificationFor(emails: string): NotificationSettings {
+  const parsed = parseRecipients(emails);
+  return {
+    enabled: true,
+    recipients: 'recipients' in parsed ? parsed.recipients : [],
+    deleteThresholdEnabled: true,
+    deleteThresholdValue: DEFAULT_DELETE_THRESHOLD,
+  };
 }

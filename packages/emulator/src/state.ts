@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DirectoryState } from './directory';
 import { EmulatorError } from './errors';
-import type { SchemaAttribute } from './types';
+import type { JobRecord } from './job';
+import type { JobStateCode, NotificationSettings, SchemaAttribute } from './types';
+import type { BulkOperation } from './validate';
 
 export const STATE_FILE = 'emulator-state.json';
 
@@ -13,7 +15,21 @@ export interface PersistedState {
   directory: DirectoryState;
   quota: number[];
   schemaAttributes: SchemaAttribute[];
-  jobState: 'active' | 'paused';
+  /** Kept for files written before `job` existed; `job.code` wins when both are present. */
+  jobState: JobStateCode;
+  /** The API-driven job's status and history (absent in older files). */
+  job?: JobRecord;
+  /** The SyncNotificationSettings last PUT, parsed (absent = none set). Email addresses, never a credential. */
+  notification?: NotificationSettings;
+  /** BulkRequests accepted but not processed yet, oldest first. */
+  pending?: PendingRequest[];
+}
+
+/** A BulkRequest answered 202 and waiting for the job to process it. */
+export interface PendingRequest {
+  operations: BulkOperation[];
+  /** Epoch ms before which it is not processed (processingDelayMs). */
+  dueAt: number;
 }
 
 export function loadState(stateDir: string): PersistedState | undefined {

@@ -257,6 +257,18 @@ export class GraphClient {
     return job;
   }
 
+  /** GET one synchronization job (its status tells whether it is paused or in quarantine). */
+  async getJob(options: { jobId?: string; signal?: AbortSignal } = {}): Promise<SynchronizationJob> {
+    const res = await this.call({
+      method: 'GET',
+      url: this.jobPath(options.jobId),
+      label: 'reading the provisioning job',
+      permission: PERMISSIONS.synchronization,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return parseJson<SynchronizationJob>(res, 'the provisioning job');
+  }
+
   /** GET the job's synchronization schema. */
   async getJobSchema(options: { jobId?: string; signal?: AbortSignal } = {}): Promise<SynchronizationSchema> {
     const res = await this.call({

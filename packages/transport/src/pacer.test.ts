@@ -145,6 +145,24 @@ describe('Pacer Retry-After', () => {
     expect(pacer.stats()).toMatchObject({ calls: 3, throttles: 1, retries: 0 });
   });
 
+  it('without Retry-After, a 429 pauses everyone for at least one window', async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const pacer = new Pacer({ clock, windowMs: 5000, concurrency: 1, random: () => 0 });
+    let first = true;
+    const h = harness(pacer, clock, () => {
+      if (!first) return ok;
+      first = false;
+      return reply(429);
+    });
+    await settleAll(clock, [h.run(1), h.run(2)]);
+    expect(h.sends.map((s) => [s.n, s.at - t0])).toEqual([
+      [1, 0],
+      [1, 5000],
+      [2, 5000],
+    ]);
+  });
+
   it('honours a Retry-After HTTP date and fractional seconds', () => {
     const now = Date.UTC(2026, 0, 1, 0, 0, 0);
     expect(parseRetryAfter('0.25', now)).toBe(250);

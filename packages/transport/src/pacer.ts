@@ -217,8 +217,11 @@ export class Pacer {
       }
       const { status } = response;
       const retryAfter = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+      // Without Retry-After, a 429 waits at least one window: the usual cause is the window being full.
+      const throttleWaitMs = status === 429 ? (retryAfter ?? Math.max(this.backoffDelay(throttleWaits + 1), this.windowMs)) : undefined;
+      const pauseMs = throttleWaitMs ?? (RETRYABLE_STATUS.has(status) ? retryAfter : undefined);
       // Pause before releasing the slot, or a queued request would slip out in between.
-      if ((status === 429 || RETRYABLE_STATUS.has(status)) && retryAfter !== undefined && retryAfter <= this.maxRetryAfterMs) this.pause(retryAfter);
+      if (pauseMs !== undefined && pauseMs <= this.maxRetryAfterMs) this.pause(pauseMs);
       release();
       forceRefresh = false;
       if (status >= 200 && status < 400) return response;
@@ -244,8 +247,7 @@ export class Pacer {
         throttleWaits += 1;
         attempt -= 1; // being throttled is pacing, not failure
         this.counters.throttles += 1;
-        // Without Retry-After, wait at least one window: the usual cause is the window being full.
-        const waitMs = retryAfter !== undefined ? retryAfter : Math.max(this.backoffDelay(throttleWaits), this.windowMs);
+        const waitMs = throttleWaitMs ?? this.windowMs;
         if (waitMs > this.maxRetryAfterMs) {
           throw new TransportError('THROTTLED', `Entra asks to wait ${describeMs(waitMs)} before ${label} (the tenant's daily quota may be used up).${serverText} The run is saved: resume it after that time.`, { details: { ...details, retryable: true } });
         }
@@ -253,7 +255,6 @@ export class Pacer {
           throw new TransportError('THROTTLED', `${capital(label)} was throttled ${throttleWaits} times in a row; giving up for now. The run is saved: resume it later.`, { details: { ...details, retryable: true } });
         }
         this.emit({ type: 'throttle', label, status, waitMs });
-        this.pause(waitMs);
         continue;
       }
 

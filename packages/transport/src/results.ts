@@ -156,7 +156,31 @@ export async function pollResults(run: Run, options: PollOptions): Promise<RunRe
     }
     const result = snapshot();
     options.onPoll?.(result);
-    if (result.complete || clock.now() + intervalMs > deadline) return result;
+    if (result.complete) return result;
+    if (clock.now() + intervalMs > deadline) {
+      const reason = await jobProblem(client, run.manifest.target.jobId, signal);
+      if (reason) result.note = `${result.pending.length} user(s) have no provisioning log entry: ${reason}`;
+      return result;
+    }
     await sleep(clock, intervalMs, signal);
   }
+}
+
+/** Why a job would not process uploads (paused, quarantined), or undefined if it looks fine or cannot be read. */
+async function jobProblem(client: GraphClient, jobId: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const job = await client.getJob({ jobId, ...(signal ? { signal } : {}) });
+    const code = job.status?.code?.toLowerCase();
+    if (code === 'paused' || code === 'notrun' || code === 'notconfigured') {
+      const state = code === 'paused' ? 'paused' : code === 'notrun' ? 'not started' : 'not configured';
+      return `the provisioning job is ${state}; uploads to it are accepted but not processed. Start the job (Provisioning → Start provisioning), then upload again.`;
+    }
+    if (code === 'quarantine' || job.status?.quarantine) {
+      const why = job.status?.quarantine?.reason ? ` (${job.status.quarantine.reason})` : '';
+      return `the provisioning job is in quarantine${why}; fix the cause shown on the provisioning page, then restart the job.`;
+    }
+  } catch {
+    // Without Synchronization.Read.All the job cannot be read; the generic note stands.
+  }
+  return undefined;
 }

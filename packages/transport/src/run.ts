@@ -461,7 +461,17 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         await changed;
       }
     };
+    signal?.addEventListener('abort', notify, { once: true });
     const worker = async (): Promise<void> => {
+      try {
+        await work();
+      } catch (err) {
+        // An IO failure of the journal itself: stop like any other failure, never leave workers running.
+        stopError ??= err;
+        notify();
+      }
+    };
+    const work = async (): Promise<void> => {
       for (;;) {
         const chunk = await takeReady();
         if (!chunk) return;
@@ -515,6 +525,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
     };
     const workers = Array.from({ length: Math.min(client.pacer.concurrency, todo.length) }, () => worker());
     await Promise.all(workers);
+    signal?.removeEventListener('abort', notify);
     if (stopError === undefined && signal?.aborted) stopError = abortError(signal, 'The upload');
     if (history) {
       const session = history.sessions[history.sessions.length - 1];

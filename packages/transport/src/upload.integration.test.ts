@@ -77,6 +77,21 @@ describe('uploading a run', () => {
     }
   });
 
+  it('explains missing results when the job is paused (accepted but never processed)', async () => {
+    emu.setJobState('paused');
+    try {
+      const client = await clientOf(emu);
+      const run = await startRun({ dataDir: scratch.dir, target: targetOf(emu), chunks: chunked(users(5, 'Z'), 50) });
+      expect((await uploadRun(run, { client })).accepted).toBe(1);
+      const results = await pollResults(run, { client, intervalMs: 50, minutes: 0.002 });
+      expect(results.complete).toBe(false);
+      expect(results.pending).toHaveLength(5);
+      expect(results.note).toMatch(/job is paused.*Start the job/);
+    } finally {
+      emu.setJobState('active');
+    }
+  });
+
   it('pages the provisioning logs through @odata.nextLink', async () => {
     const client = await clientOf(emu);
     await client.bulkUpload(chunked(users(30, 'P'), 50)[0]!);
@@ -97,6 +112,26 @@ describe('uploading a run', () => {
     expect(emu.bulkCalls()).toHaveLength(0);
     const summary = await uploadRun(run, { client, ledger, dailyQuota: 2000, allowOverQuota: true });
     expect(summary.accepted).toBe(7);
+  });
+
+  it('stops on cancel, keeps the journal consistent, and resumes to the same result', async () => {
+    const client = await clientOf(emu, { pacer: { concurrency: 2 } });
+    const run = await startRun({ dataDir: scratch.dir, target: targetOf(emu), chunks: chunked(users(300), 45) });
+    const controller = new AbortController();
+    const err = (await uploadRun(run, {
+      client,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.chunksDone >= 2) controller.abort();
+      },
+    }).catch((e: unknown) => e)) as TransportError;
+    expect(err.code).toBe('ABORTED');
+    const states = await readChunkStates(run);
+    expect(states.filter((s) => s.state === 'accepted').length).toBeGreaterThanOrEqual(2);
+    expect(states.some((s) => s.state === 'failed')).toBe(false);
+    const summary = await resumeRun(run.id, { client, dataDir: scratch.dir });
+    expect(summary.accepted).toBe(7);
+    expect(emu.users()).toHaveLength(300);
   });
 
   it('refuses to resume a run against another target', async () => {

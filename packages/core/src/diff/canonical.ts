@@ -19,6 +19,17 @@ export function canonicalize(value: unknown): CanonicalValue | undefined {
   return canon(value, true);
 }
 
+/** `schemas` as a set: its text entries, deduplicated and sorted (URN order carries no meaning). */
+function schemaSet(schemas: readonly unknown[]): string[] {
+  const texts: string[] = [];
+  for (const s of schemas) if (typeof s === 'string' && s !== '') texts.push(s);
+  texts.sort();
+  let kept = 0;
+  for (let i = 0; i < texts.length; i++) if (i === 0 || texts[i] !== texts[kept - 1]) texts[kept++] = texts[i]!;
+  texts.length = kept;
+  return texts;
+}
+
 function canon(value: unknown, top: boolean): CanonicalValue | undefined {
   if (value === null || value === undefined) return undefined;
   switch (typeof value) {
@@ -49,8 +60,8 @@ function canon(value: unknown, top: boolean): CanonicalValue | undefined {
   const out: Record<string, CanonicalValue> = {};
   let any = false;
   for (const key of keys) {
-    let c = canon(source[key], false);
-    if (top && key === 'schemas' && Array.isArray(c)) c = [...new Set(c.map(String))].sort();
+    const raw = source[key];
+    const c = canon(top && key === 'schemas' && Array.isArray(raw) ? schemaSet(raw) : raw, false);
     if (c === undefined) continue;
     out[key] = c;
     any = true;
@@ -59,21 +70,42 @@ function canon(value: unknown, top: boolean): CanonicalValue | undefined {
 }
 
 /**
- * JSON text of the canonical form; `""` for a value that is empty altogether. Written directly rather
- * than through `canonicalize` + `JSON.stringify`: this runs once per person on every diff, and skipping the
- * intermediate objects roughly halves its cost.
+ * JSON text of the canonical form (exactly `JSON.stringify(canonicalize(value))`); `""` for a value that
+ * is empty altogether. Written directly because it runs once per person on every diff: skipping the
+ * intermediate objects and the per-string `JSON.stringify` call for strings that need no escaping makes
+ * it about 2× faster (measured on 100,000 users, see `pnpm bench`).
  */
 export function canonicalJson(value: unknown): string {
   return json(value, true) ?? '';
+}
+
+/** Characters JSON.stringify escapes (quote, backslash, controls) and any surrogate, which it may escape. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** Attribute names repeat on every user: quote each once. Bounded so odd input cannot grow it without end. */
+const quotedKeys = new Map<string, string>();
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = quote(key);
+    if (quotedKeys.size < 4096) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 function json(value: unknown, top: boolean): string | undefined {
   if (value === null || value === undefined) return undefined;
   switch (typeof value) {
     case 'string':
-      return value === '' ? undefined : JSON.stringify(value);
+      return value === '' ? undefined : quote(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+      // String() and JSON.stringify agree on every finite number.
+      return Number.isFinite(value) ? String(value) : undefined;
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
@@ -81,7 +113,7 @@ function json(value: unknown, top: boolean): string | undefined {
     default:
       return undefined;
   }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : JSON.stringify(value.toISOString());
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : quote(value.toISOString());
   if (Array.isArray(value)) {
     let out = '';
     for (const item of value) {
@@ -95,11 +127,9 @@ function json(value: unknown, top: boolean): string | undefined {
   let out = '';
   for (const key of keys) {
     const v = source[key];
-    const c = top && key === 'schemas' && Array.isArray(v)
-      ? json([...new Set(v.filter((x) => x !== null && x !== undefined && x !== '').map(String))].sort(), false)
-      : json(v, false);
+    const c = json(top && key === 'schemas' && Array.isArray(v) ? schemaSet(v) : v, false);
     if (c === undefined) continue;
-    out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${c}`;
+    out += `${out === '' ? '' : ','}${quoteKey(key)}:${c}`;
   }
   return out === '' ? undefined : `{${out}}`;
 }

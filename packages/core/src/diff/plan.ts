@@ -86,11 +86,14 @@ function allows(field: keyof Thresholds, leavers: ProfileLeavers | undefined): s
   return leavers?.[field] !== undefined ? 'the profile allows' : `scimport allows (unless the profile sets leavers.${field})`;
 }
 
-/** The percentage rounded as coarsely as possible while still reading as above the limit (10.4 % not "10 %"). */
+/**
+ * The percentage cut to as few decimals as still read as above the limit: 41.2 → "41 %", but 10.5 against
+ * 10 → "10.5 %" (not "10 %", which would look allowed, nor "11 %", which overstates).
+ */
 function shownAbove(pct: number, limit: number): number {
   for (const digits of [0, 1, 2]) {
     const f = 10 ** digits;
-    const r = Math.round(pct * f) / f;
+    const r = Math.floor(pct * f) / f;
     if (r > limit) return r;
   }
   return pct;

@@ -11,6 +11,7 @@ import type { Table } from './index';
 import type { SourceRow } from '../types';
 import { CoreError } from '../errors';
 import { csvTable } from './csv';
+import { openDescriptors, settle } from './test-support';
 
 const root = fileURLToPath(new URL('../../../../test-data/', import.meta.url));
 const quirk = (name: string) => join(root, 'quirks', name);
@@ -248,6 +249,15 @@ describe('streaming', () => {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) n++;
     expect(n).toBe(count);
     expect(source.bytesRead).toBe(size);
+  });
+
+  it('close() lets go of the file while rows are still unread', async () => {
+    const before = openDescriptors();
+    if (before === undefined) return;
+    const table = await openTable(join(dir, 'big.csv'));
+    expect(await settle(() => openDescriptors()! > before)).toBe(true);
+    await table.close();
+    expect(await settle(() => openDescriptors()! <= before)).toBe(true);
   });
 
   it('pulls from a generator source only as fast as rows are consumed', async () => {

@@ -9,6 +9,7 @@ import type { Table } from './index';
 import type { SourceRow } from '../types';
 import { CoreError } from '../errors';
 import { XlsxSession } from './xlsx';
+import { openDescriptors, settle } from './test-support';
 
 const quirks = fileURLToPath(new URL('../../../../test-data/quirks/', import.meta.url));
 const fixture = (name: string) => join(quirks, name);
@@ -261,6 +262,15 @@ describe('a larger generated workbook', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('close() lets go of the file while rows are still unread', async () => {
+    const before = openDescriptors();
+    if (before === undefined) return;
+    const table = await openTable(join(dir, 'big.xlsx'));
+    expect(await settle(() => openDescriptors()! > before)).toBe(true);
+    await table.close();
+    expect(await settle(() => openDescriptors()! <= before)).toBe(true);
   });
 
   it('decodes multi-byte characters split across zip chunks and formats every id', async () => {

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CoreError, isCoreError } from '../errors';
+import { syntheticUsers } from '../__tests__/scim-users';
+import { Snapshot, SnapshotStore, snapshotKeyFromEnv } from './snapshot';
+
+const target = { tenantId: 'contoso.onmicrosoft.com', jobId: 'API2AAD.0123456789abcdef.0123456789abcdef' };
+const posix = process.platform !== 'win32';
+
+let dir: string;
+beforeEach(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'scimport-snap-')), 'data');
+});
+afterEach(async () => {
+  await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+function sample(n = 20): Snapshot {
+  const snapshot = new Snapshot();
+  snapshot.markAccepted(syntheticUsers(n).map((data) => ({ data })), new Date('2025-03-01T08:00:00Z'));
+  snapshot.markFailed(['E000003'], new Date('2025-03-01T08:10:00Z'));
+  return snapshot;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<CoreError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isCoreError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a CoreError');
+}
+
+describe('SnapshotStore', () => {
+  it('gives an empty snapshot before the first save', async () => {
+    const loaded = await new SnapshotStore({ dir }).load(target);
+    expect(loaded.size).toBe(0);
+  });
+
+  it('round-trips a snapshot without a key (owner-only file and folder)', async () => {
+    const store = new SnapshotStore({ dir });
+    const snapshot = sample();
+    await store.save(target, snapshot);
+    const loaded = await store.load(target);
+    expect([...loaded.records]).toEqual([...snapshot.records]);
+    expect(loaded.records.get('E000003')!.failedAt).toBe('2025-03-01T08:10:00.000Z');
+    if (posix) {
+      expect((await stat(store.pathFor(target))).mode & 0o777).toBe(0o600);
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    }
+  });
+
+  it('round-trips an encrypted snapshot and keeps personal data out of the file', async () => {
+    const key = randomBytes(32);
+    const store = new SnapshotStore({ dir, key });
+    const snapshot = sample();
+    await store.save(target, snapshot);
+    const bytes = await readFile(store.pathFor(target));
+    expect(bytes.includes('user1@contoso.example')).toBe(false);
+    expect(() => gunzipSync(bytes.subarray(42))).toThrow();
+    const loaded = await new SnapshotStore({ dir, key: Buffer.from(key) }).load(target);
+    expect([...loaded.records]).toEqual([...snapshot.records]);
+    if (posix) expect((await stat(store.pathFor(target))).mode & 0o777).toBe(0o600);
+  });
+
+  it('says clearly when the key is wrong or missing', async () => {
+    await new SnapshotStore({ dir, key: randomBytes(32) }).save(target, sample());
+    const wrong = await errorOf(new SnapshotStore({ dir, key: randomBytes(32) }).load(target));
+    expect(wrong.code).toBe('SNAPSHOT_UNREADABLE');
+    expect(wrong.message).toContain('cannot be decrypted with this key');
+    expect(wrong.message).toContain('SCIMPORT_SNAPSHOT_KEY');
+    expect(wrong.location.file).toBe(new SnapshotStore({ dir }).pathFor(target));
+    const none = await errorOf(new SnapshotStore({ dir }).load(target));
+    expect(none.code).toBe('SNAPSHOT_UNREADABLE');
+    expect(none.message).toContain('encrypted and no snapshot key was given');
+  });
+
+  it('reports a damaged or truncated file, encrypted or not, and what to do', async () => {
+    for (const key of [undefined, randomBytes(32)]) {
+      const store = new SnapshotStore({ dir, key });
+      await store.save(target, sample());
+      const path = store.pathFor(target);
+      const good = await readFile(path);
+
+      const flipped = Buffer.from(good);
+      flipped[Math.floor(flipped.length / 2)]! ^= 0x40;
+      await writeFile(path, flipped);
+      const damaged = await errorOf(store.load(target));
+      expect(damaged.code).toBe('SNAPSHOT_UNREADABLE');
+      expect(damaged.message).toMatch(/damaged/);
+      expect(damaged.message).toContain('--full');
+
+      await writeFile(path, good.subarray(0, good.length - 40));
+      expect((await errorOf(store.load(target))).code).toBe('SNAPSHOT_UNREADABLE');
+
+      await writeFile(path, 'not a snapshot');
+      expect((await errorOf(store.load(target))).message).toContain('not a scimport snapshot');
+    }
+  });
+
+  it('refuses a snapshot file copied over from another target', async () => {
+    const store = new SnapshotStore({ dir });
+    await store.save(target, sample());
+    const other = { tenantId: target.tenantId, jobId: 'API2AAD.other' };
+    await copyFile(store.pathFor(target), store.pathFor(other));
+    const error = await errorOf(store.load(other));
+    expect(error.message).toContain('belongs to another tenant or provisioning job');
+    // Tenant ids are case-insensitive.
+    expect((await store.load({ ...target, tenantId: target.tenantId.toUpperCase() })).size).toBe(20);
+  });
+
+  it('writes atomically: no temporary file is left behind, and a failed save keeps the old snapshot', async () => {
+    const store = new SnapshotStore({ dir, key: randomBytes(32) });
+    await store.save(target, sample(5));
+    await store.save(target, sample(7));
+    expect(await readdir(dir)).toEqual([store.pathFor(target).slice(dir.length + 1)]);
+
+    const broken = sample(9);
+    // A value JSON cannot write makes the save fail half-way through the body.
+    broken.records.get('E000008')!.data.title = 10n as never;
+    const error = await errorOf(store.save(target, broken));
+    expect(error.code).toBe('OUTPUT_FAILED');
+    expect(await readdir(dir)).toHaveLength(1);
+    expect((await store.load(target)).size).toBe(7);
+  });
+
+  it('needs a tenant and a job', async () => {
+    const error = await errorOf(new SnapshotStore({ dir }).load({ tenantId: 'contoso.onmicrosoft.com' }));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.location.field).toBe('/target/jobId');
+    expect(() => new SnapshotStore({ dir, key: randomBytes(16) })).toThrow(/32 bytes/);
+  });
+
+  it('keeps 100,000 people', async () => {
+    const store = new SnapshotStore({ dir, key: randomBytes(32) });
+    const snapshot = new Snapshot();
+    snapshot.markAccepted(syntheticUsers(100_000).map((data) => ({ data })));
+    await store.save(target, snapshot);
+    const loaded = await store.load(target);
+    expect(loaded.size).toBe(100_000);
+    expect(loaded.records.get('E099999')).toEqual(snapshot.records.get('E099999'));
+  });
+});
+
+describe('snapshotKeyFromEnv', () => {
+  const key = randomBytes(32);
+  it('reads hex, base64 and base64url, and nothing when unset', () => {
+    expect(snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: key.toString('hex') })).toEqual(key);
+    expect(snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: key.toString('base64') })).toEqual(key);
+    expect(snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: ` ${key.toString('base64url')}\n` })).toEqual(key);
+    expect(snapshotKeyFromEnv({})).toBeUndefined();
+    expect(snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: '' })).toBeUndefined();
+  });
+
+  it('explains the format without repeating the value', () => {
+    const secret = 'correct horse battery staple';
+    try {
+      snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: secret });
+      expect.unreachable();
+    } catch (error) {
+      expect(isCoreError(error) && error.code).toBe('INVALID_ARGUMENT');
+      const message = (error as Error).message;
+      expect(message).toContain('64 hexadecimal characters');
+      expect(message).toContain('openssl rand -base64 32');
+      expect(message).not.toContain(secret);
+    }
+    expect(() => snapshotKeyFromEnv({ SCIMPORT_SNAPSHOT_KEY: randomBytes(16).toString('hex') })).toThrow(/not a snapshot key/);
+  });
+});
