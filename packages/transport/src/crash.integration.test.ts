@@ -98,6 +98,7 @@ describe('crash safety', () => {
       const acceptedAtKill = states.flatMap((s, i) => (s.state === 'accepted' ? [i + 1] : []));
       checks.push({ killedAt: killedAt + 50, accepted: acceptedAtKill });
     }
+    expect(checks.length, 'at least one upload was killed before it finished').toBeGreaterThan(0);
     const summary = await resumeRun(run.id, { client: await clientOf(emu), dataDir: scratch.dir });
     expect(summary.accepted, `kill points ${killPoints.join(',')}`).toBe(7);
 

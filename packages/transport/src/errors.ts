@@ -24,6 +24,7 @@ export const TRANSPORT_ERROR_CODES = {
   ABORTED: 'The operation was cancelled.',
   IO: 'A file in the data folder could not be read or written.',
   INVALID_ARGUMENT: 'A function of the transport was called with an invalid argument.',
+  CONFIRMATION_REQUIRED: 'A destructive action (such as a full reset of the provisioning job) needs an explicit confirmation.',
 } as const;
 
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;

@@ -10,6 +10,8 @@ export const PERMISSIONS = Object.freeze({
   bulkUpload: 'SynchronizationData-User.Upload',
   provisioningLogs: 'AuditLog.Read.All (or ProvisioningLog.Read.All)',
   synchronization: 'Synchronization.ReadWrite.All',
+  /** Reading jobs and the job schema needs only this (ReadWrite.All includes it). */
+  synchronizationRead: 'Synchronization.Read.All (or Synchronization.ReadWrite.All)',
 });
 
 /** Template ids of API-driven inbound provisioning jobs: into Entra ID, and into on-premises AD. */
@@ -234,7 +236,7 @@ export class GraphClient {
       method: 'GET',
       url: `${this.root}/servicePrincipals/${encodeURIComponent(this.servicePrincipalId)}/synchronization/jobs`,
       label: 'listing the provisioning jobs',
-      permission: PERMISSIONS.synchronization,
+      permission: PERMISSIONS.synchronizationRead,
       ...(signal ? { signal } : {}),
     });
     const value = parseJson<{ value?: SynchronizationJob[] }>(res, 'the job list').value;
@@ -263,7 +265,7 @@ export class GraphClient {
       method: 'GET',
       url: this.jobPath(options.jobId),
       label: 'reading the provisioning job',
-      permission: PERMISSIONS.synchronization,
+      permission: PERMISSIONS.synchronizationRead,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return parseJson<SynchronizationJob>(res, 'the provisioning job');
@@ -275,7 +277,7 @@ export class GraphClient {
       method: 'GET',
       url: `${this.jobPath(options.jobId)}/schema`,
       label: 'reading the job schema',
-      permission: PERMISSIONS.synchronization,
+      permission: PERMISSIONS.synchronizationRead,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const schema = parseJson<SynchronizationSchema>(res, 'the job schema');
@@ -293,6 +295,38 @@ export class GraphClient {
       body: JSON.stringify(schema),
       contentType: 'application/json',
       label: 'saving the job schema',
+      permission: PERMISSIONS.synchronization,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * POST `.../jobs/{jobId}/start`, `/pause` or `/restart` (with `body` as JSON, e.g. restart criteria). Resolves on
+   * the 204; see job.ts for the checked, user-facing wrappers.
+   */
+  async jobAction(action: 'start' | 'pause' | 'restart', options: { jobId?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<void> {
+    const verbs = { start: 'starting', pause: 'pausing', restart: 'restarting' } as const;
+    await this.call({
+      method: 'POST',
+      url: `${this.jobPath(options.jobId)}/${action}`,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body), contentType: 'application/json' } : {}),
+      label: `${verbs[action]} the provisioning job`,
+      permission: PERMISSIONS.synchronization,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * PUT `.../synchronization/secrets` (key/value pairs such as SyncNotificationSettings). Graph never reads them
+   * back, and their values are never put into an error message.
+   */
+  async putSynchronizationSecrets(entries: readonly { key: string; value: string }[], options: { label?: string; signal?: AbortSignal } = {}): Promise<void> {
+    await this.call({
+      method: 'PUT',
+      url: `${this.root}/servicePrincipals/${encodeURIComponent(this.servicePrincipalId)}/synchronization/secrets`,
+      body: JSON.stringify({ value: entries }),
+      contentType: 'application/json',
+      label: options.label ?? 'saving the synchronization secrets',
       permission: PERMISSIONS.synchronization,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadProfile, transformFile, type TransformSummary } from '@scimport/core';
+import { loadProfile, transformFile, type Finding, type TransformSummary } from '@scimport/core';
 import type { CliIo } from '../io';
 import { EXIT } from '../errors';
 import { findingJson, formatFinding, plural } from '../format';
@@ -20,7 +20,12 @@ function sheetOption(sheet: string | undefined): string | number | undefined {
   return /^\d+$/.test(sheet) ? Number(sheet) : sheet;
 }
 
-export async function runTransformLike(io: CliIo, args: TransformArgs, writeOutput: boolean): Promise<TransformSummary> {
+export async function runTransformLike(
+  io: CliIo,
+  args: TransformArgs,
+  writeOutput: boolean,
+  onFinding?: (finding: Finding) => void,
+): Promise<TransformSummary> {
   const profile = await loadProfile(resolve(io.cwd, args.profile));
   const progress = rowProgress(io, writeOutput ? 'Transforming' : 'Validating');
   const sheet = sheetOption(args.sheet);
@@ -32,6 +37,7 @@ export async function runTransformLike(io: CliIo, args: TransformArgs, writeOutp
       ...(sheet !== undefined ? { sheet } : {}),
       ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
       onProgress: (p) => progress.update(p.rows),
+      ...(onFinding ? { onFinding } : {}),
     });
   } finally {
     progress.stop();
@@ -41,7 +47,7 @@ export async function runTransformLike(io: CliIo, args: TransformArgs, writeOutp
 /** `scimport transform`: bulk-0001.json … and errors.csv in --out; exit 1 when some rows had errors. */
 export async function transformCommand(io: CliIo, args: TransformArgs): Promise<number> {
   const summary = await runTransformLike(io, args, true);
-  const errors = summary.findings.filter((f) => f.severity === 'error').length;
+  const errors = summary.errors;
   if (args.json) {
     io.out(
       JSON.stringify({
@@ -62,24 +68,30 @@ export async function transformCommand(io: CliIo, args: TransformArgs): Promise<
     io.out(`Wrote ${plural(summary.requests, 'bulk request')} (${plural(summary.operations, 'user')}) to ${resolve(io.cwd, args.out ?? '.')}.\n`);
     const shown = summary.findings.slice(0, 20);
     for (const finding of shown) io.out(formatFinding(finding) + '\n');
-    if (summary.findings.length > shown.length) {
-      io.out(`… and ${plural(summary.findings.length - shown.length, 'more finding')}: see errors.csv or run \`scimport validate\`.\n`);
+    const total = summary.errors + summary.warnings;
+    if (total > shown.length) {
+      io.out(`… and ${plural(total - shown.length, 'more finding')}: see errors.csv or run \`scimport validate\`.\n`);
     }
   }
   return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 
-/** `scimport validate`: every finding; exit 1 when any is an error. */
+/** `scimport validate`: every finding, streamed as it is decided; exit 1 when any is an error. */
 export async function validateCommand(io: CliIo, args: TransformArgs): Promise<number> {
-  const summary = await runTransformLike(io, args, false);
-  const errors = summary.findings.filter((f) => f.severity === 'error').length;
+  let first = true;
+  const onFinding = args.json
+    ? (finding: Finding) => {
+        io.out((first ? '[\n  ' : ',\n  ') + JSON.stringify(findingJson(finding)));
+        first = false;
+      }
+    : (finding: Finding) => io.out(formatFinding(finding) + '\n');
+  const summary = await runTransformLike(io, args, false, onFinding);
   if (args.json) {
-    io.out(JSON.stringify(summary.findings.map(findingJson), null, 2) + '\n');
+    io.out(first ? '[]\n' : '\n]\n');
   } else {
-    for (const finding of summary.findings) io.out(formatFinding(finding) + '\n');
     io.out(
-      `${plural(summary.rows, 'row')} checked: ${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} with errors, ${plural(errors, 'error')}, ${plural(summary.warnings, 'warning')}.\n`,
+      `${plural(summary.rows, 'row')} checked: ${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} with errors, ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}.\n`,
     );
   }
-  return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
+  return summary.errors > 0 ? EXIT.FINDINGS : EXIT.OK;
 }

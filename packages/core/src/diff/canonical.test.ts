@@ -41,6 +41,7 @@ describe('canonical form', () => {
   it('treats schemas as a set at the top level only', () => {
     expect(canonicalJson({ schemas: ['b', 'a', 'b', ''] })).toBe('{"schemas":["a","b"]}');
     expect(canonicalJson({ x: { schemas: ['b', 'a'] } })).toBe('{"x":{"schemas":["b","a"]}}');
+    expect(canonicalJson(JSON.parse('{"__proto__":{"a":1}}'))).toBe(JSON.stringify(canonicalize(JSON.parse('{"__proto__":{"a":1}}'))));
     expect(canonicalJson({ when: new Date('2021-05-01T00:00:00Z'), n: NaN })).toBe('{"when":"2021-05-01T00:00:00.000Z"}');
   });
 });

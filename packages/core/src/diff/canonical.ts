@@ -63,7 +63,9 @@ function canon(value: unknown, top: boolean): CanonicalValue | undefined {
     const raw = source[key];
     const c = canon(top && key === 'schemas' && Array.isArray(raw) ? schemaSet(raw) : raw, false);
     if (c === undefined) continue;
-    out[key] = c;
+    // A spreadsheet header can be any text, "__proto__" included: keep it an own property.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: c, enumerable: true, writable: true, configurable: true });
+    else out[key] = c;
     any = true;
   }
   return any ? out : undefined;
@@ -80,6 +82,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Characters JSON.stringify escapes (quote, backslash, controls) and any surrogate, which it may escape. */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(text: string): string {

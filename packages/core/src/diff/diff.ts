@@ -130,31 +130,33 @@ export function diffUsers(current: Iterable<CurrentUser>, snapshot: Snapshot | R
         { location: { ...(row !== undefined ? { row } : {}), field: 'externalId' } });
     }
     seen.set(externalId, row);
-    const base = row === undefined ? { externalId, data } : { externalId, row, data };
+    // One object shape for every record (row and changes set or undefined) keeps this loop monomorphic.
+    const record: DiffRecord = { externalId, kind: 'unchanged', row, changes: undefined, data };
+    out.push(record);
     const last = records.get(externalId);
     if (!last) {
       counts.new++;
-      out.push({ ...base, kind: 'new' });
+      record.kind = 'new';
       continue;
     }
     const failed = last.failedAt !== undefined;
     if (!failed && last.hash === hashUser(data)) {
       counts.unchanged++;
-      out.push({ ...base, kind: 'unchanged' });
       continue;
     }
     const changes = diffAttributes(last.data, data);
-    const retry = failed ? { retry: true as const } : {};
     if (isDisabled(last.data) && !isDisabled(data)) {
       counts.returning++;
-      out.push({ ...base, kind: 'returning', changes, ...retry });
+      record.kind = 'returning';
     } else if (changes.length > 0 || failed) {
       counts.changed++;
-      out.push({ ...base, kind: 'changed', changes, ...retry });
+      record.kind = 'changed';
     } else {
       counts.unchanged++;
-      out.push({ ...base, kind: 'unchanged' });
+      continue;
     }
+    record.changes = changes;
+    if (failed) record.retry = true;
   }
 
   for (const [externalId, last] of records) {
@@ -164,7 +166,9 @@ export function diffUsers(current: Iterable<CurrentUser>, snapshot: Snapshot | R
       continue;
     }
     counts.missing++;
-    out.push({ externalId, kind: 'missing', data: last.data, ...(last.failedAt !== undefined ? { retry: true } : {}) });
+    const record: DiffRecord = { externalId, kind: 'missing', row: undefined, changes: undefined, data: last.data };
+    if (last.failedAt !== undefined) record.retry = true;
+    out.push(record);
   }
   return { counts, records: out };
 }

@@ -55,6 +55,15 @@ describe('planUpload', () => {
     ]);
   });
 
+  it('counts people the file itself marks inactive as disables', () => {
+    const deactivated = everyone.map((u, i) => (i < 300 ? { ...u, active: false } : u));
+    const plan = planUpload(diffOf(everyone, deactivated), { leavers: { policy: 'ignore' } });
+    expect(plan.operations).toHaveLength(300);
+    expect(plan.gate.tripped).toBe(true);
+    expect(plan.gate.reasons).toHaveLength(1);
+    expect(plan.gate.reasons[0]).toMatch(/^300 of 1,000 people \(30 %\) would be disabled/);
+  });
+
   it('does not round a percentage down onto its limit', () => {
     const plan = planUpload(diffOf(everyone, everyone.slice(0, 895)), { leavers: { policy: 'disable', maxDisablePercent: 10 } });
     expect(plan.gate.reasons[0]).toContain('105 of 1,000 people (10.5 %) would be disabled');

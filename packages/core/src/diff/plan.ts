@@ -39,7 +39,11 @@ export interface PlanOptions {
 }
 
 export interface SafetyGate {
-  /** True when a threshold is exceeded and `allowMassChanges` was not given: send nothing. */
+  /**
+   * True when a threshold is exceeded and `allowMassChanges` was not given: send nothing. Disables are the
+   * leavers' disables plus people in the file whose `active` turns false; changes are the other changed
+   * people plus the returning.
+   */
   tripped: boolean;
   /** One sentence per exceeded threshold, in numbers, saying what to do (present even when allowed). */
   reasons: string[];
@@ -114,6 +118,8 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   const operations: BulkOperation[] = [];
   const disables: BulkOperation[] = [];
   const missing: DiffRecord[] = [];
+  /** People still in the file whom the file itself now marks inactive: disables too, for the gate. */
+  let deactivated = 0;
 
   for (const record of diff.records) {
     switch (record.kind) {
@@ -127,6 +133,7 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
         operations.push(toOperation(record.data.active === undefined ? { ...record.data, active: true } : record.data, namespace));
         break;
       default:
+        if (record.data.active === false && record.changes?.some((c) => c.path === 'active')) deactivated++;
         operations.push(toOperation(record.data, namespace));
     }
   }
@@ -147,8 +154,9 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
       reasons.push(`${people(n)} would be ${what}; ${allows(countField, leavers)} at most ${number(thresholds[countField])} at once. ${AGAIN}`);
     }
   };
-  check(disables.length, 'disabled', 'maxDisablePercent', 'maxDisableCount');
-  check(counts.changed + counts.returning, counts.returning > 0 ? 'changed or re-enabled' : 'changed', 'maxChangePercent', 'maxChangeCount');
+  // A column misread as "inactive" disables people as surely as a file that lost them: same gate.
+  check(disables.length + deactivated, 'disabled', 'maxDisablePercent', 'maxDisableCount');
+  check(counts.changed - deactivated + counts.returning, counts.returning > 0 ? 'changed or re-enabled' : 'changed', 'maxChangePercent', 'maxChangeCount');
 
   const calls = Math.ceil((operations.length + disables.length) / (profile.output?.chunkSize ?? MAX_BULK_OPERATIONS));
   return {

@@ -1,19 +1,19 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { stat } from 'node:fs/promises';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { CoreError, isCoreError } from '../errors';
-import type { ColumnInfo, Finding, ScimUser, BulkRequest, SourceRow } from '../types';
+import type { BulkRequest, ColumnInfo, Finding, SourceRow } from '../types';
 import type { Profile } from '../profile';
 import { openTable } from '../read';
 import { compileMapping, type MappingLimits } from '../mapping';
-import { FileChecks, errorReportCsv } from '../validate';
+import { FileChecks, errorReportHeader, errorReportLine } from '../validate';
+import { BulkChunker, bulkFileName, toOperation } from '../bulk';
 import { InProcessRowMapper, type RowMapper, type RowMapperSetup, type RowResult } from './row-mapper';
 import { WorkerPoolRowMapper } from './worker-pool';
-import { BulkChunker, bulkFileName, toOperation } from '../bulk';
+import { managerFirstOrder, type OrderEntry } from './manager-order';
 
 /** Options of one transform: a file and a profile in, bulk requests and findings out. */
 export interface TransformOptions {
@@ -27,6 +27,13 @@ export interface TransformOptions {
   limits?: MappingLimits;
   /** Called every few hundred rows and at the end. */
   onProgress?: (progress: TransformProgress) => void;
+  /**
+   * Receives every finding, in row order, once the whole file is known (whole-file checks such as
+   * duplicates can only be decided then). Use it to stream findings out instead of holding them.
+   */
+  onFinding?: (finding: Finding) => void;
+  /** How many findings `summary.findings` keeps (the first ones, in row order). Default 1,000. */
+  keepFindings?: number;
   signal?: AbortSignal;
   /**
    * Worker threads for mapping. Default: one per core for files over 2 MB, none for smaller files (a
@@ -48,24 +55,25 @@ export interface TransformSummary {
   rows: number;
   valid: number;
   invalid: number;
-  /** Number of findings of severity warning. */
+  /** Findings of severity error. */
+  errors: number;
+  /** Findings of severity warning. */
   warnings: number;
   requests: number;
   operations: number;
-  /** Every finding: header problems, mapping failures, validation, cross-row checks. Sorted by row. */
+  /** The first `keepFindings` findings in row order (all of them go to errors.csv and `onFinding`). */
   findings: Finding[];
+  findingsTruncated: boolean;
+  /** externalId → the row it came from, for every user written to the bulk files, in upload order. */
+  sent: { externalId: string; row: number }[];
   /** Files written (absolute paths), when outDir was given. */
   written: string[];
-}
-
-interface SpooledUser {
-  row: number;
-  user: ScimUser;
 }
 
 const PROGRESS_EVERY = 500;
 const BATCH_ROWS = 250;
 const WORKERS_ABOVE_BYTES = 2 * 1024 * 1024;
+const DEFAULT_KEEP_FINDINGS = 1000;
 
 function workerCount(options: TransformOptions): number {
   return Math.max(1, options.workers ?? availableParallelism());
@@ -86,11 +94,24 @@ async function chooseMapper(options: TransformOptions, setup: RowMapperSetup, lo
   }
 }
 
+/** Append a line to a spool file, waiting when the stream's buffer is full (memory stays flat). */
+async function spoolLine(stream: WriteStream, line: string): Promise<void> {
+  if (!stream.write(line)) await once(stream, 'drain');
+}
+
+async function closeSpool(stream: WriteStream): Promise<void> {
+  stream.end();
+  await once(stream, 'finish');
+}
+
 /**
- * file → rows → mapped users → validated → bulk requests. Reads the file once as a stream; valid users
- * are spooled to a temporary NDJSON file (so memory does not grow with the file) until the whole-file
- * checks (duplicate externalIds, manager references) are known, then cut into bulk requests. Output files
- * are written under a temporary name and renamed, so a crash never leaves a half-written bulk file.
+ * file → rows → mapped users → validated → bulk requests. The file is read once as a stream, mapped on
+ * worker threads for large files, and everything that grows with the file (valid users, findings) is
+ * spooled to temporary files, so memory stays flat however long the file is. Once the whole file is
+ * known (duplicates, manager references), users are cut into bulk requests — managers before the people
+ * who report to them, so Entra can resolve every manager reference — and findings are merged in row
+ * order into errors.csv. Output files are written under a temporary folder and renamed into place, so
+ * a crash never leaves a half-written bulk file and a failed run leaves the previous output untouched.
  */
 export async function transformFile(options: TransformOptions): Promise<TransformSummary> {
   const { profile } = options;
@@ -104,17 +125,19 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   const setup = { profile, columns: table.columns, ...(options.limits ? { limits: options.limits } : {}) };
   const local = new InProcessRowMapper(setup);
   const cellsFor = local.cellsFor;
-  const mapper = await chooseMapper(options, setup, local);
 
-  const findings: Finding[] = [];
+  const workDir = options.outDir ? await makeWorkDir(options.outDir) : await mkdtemp(join(tmpdir(), 'scimport-'));
+  const usersPath = join(workDir, 'valid.ndjson');
+  const findingsPath = join(workDir, 'findings.ndjson');
+  const users = createWriteStream(usersPath, { encoding: 'utf8' });
+  const rowFindings = createWriteStream(findingsPath, { encoding: 'utf8' });
   const fileChecks = new FileChecks();
-  const workDir = options.outDir ? await makeWorkDir(options.outDir) : undefined;
-  const spoolPath = workDir ? join(workDir, 'valid.ndjson') : undefined;
-  const spool = spoolPath ? createWriteStream(spoolPath, { encoding: 'utf8' }) : undefined;
   const rowsWithErrors = new Set<number>();
-  /** Rows that passed their own checks; whole-file checks may still reject some of them. */
-  const mappedValidRows: number[] = [];
+  /** Rows that passed their own checks, with where their user sits in the spool. */
+  const validRows: OrderEntry[] = [];
+  let usersBytes = 0;
   let rows = 0;
+  let mapper: RowMapper = local;
 
   const take = async (results: RowResult[]) => {
     for (const result of results) {
@@ -122,115 +145,154 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
       if (result.user) {
         fileChecks.add(result.user, { ...result.context, cellsFor }, hasError);
         if (!hasError) {
-          mappedValidRows.push(result.row);
-          if (spool && !spool.write(JSON.stringify({ row: result.row, user: result.user } satisfies SpooledUser) + '\n')) {
-            await once(spool, 'drain');
-          }
+          const line = JSON.stringify(result.user) + '\n';
+          const length = Buffer.byteLength(line);
+          validRows.push({ row: result.row, offset: usersBytes, length, externalId: String(result.user.externalId), manager: managerOf(result.user) });
+          usersBytes += length;
+          await spoolLine(users, line);
         }
       }
       if (hasError) rowsWithErrors.add(result.row);
-      for (const finding of result.findings) findings.push(finding);
+      for (const finding of result.findings) await spoolLine(rowFindings, JSON.stringify(finding) + '\n');
     }
   };
 
   try {
-    const inFlight: Promise<RowResult[]>[] = [];
-    let batch: SourceRow[] = [];
-    const maxInFlight = mapper === local ? 1 : 4 * workerCount(options);
-    for await (const row of table.rows()) {
-      if (options.signal?.aborted) throw new CoreError('CANCELLED', 'The transform was cancelled; nothing was written.');
-      rows++;
-      batch.push(row);
-      if (batch.length >= BATCH_ROWS) {
-        inFlight.push(mapper.map(batch));
-        batch = [];
-        while (inFlight.length >= maxInFlight) await take(await inFlight.shift()!);
-      }
-      if (rows % PROGRESS_EVERY === 0) options.onProgress?.({ rows, done: false });
-    }
-    if (batch.length) inFlight.push(mapper.map(batch));
-    while (inFlight.length) await take(await inFlight.shift()!);
-  } catch (error) {
-    spool?.destroy();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-    throw error;
-  } finally {
-    await table.close();
-    if (mapper !== local) await mapper.close();
-  }
-  if (spool) {
-    spool.end();
-    await once(spool, 'finish');
-  }
-
-  findings.unshift(...table.findings);
-  const crossFindings = fileChecks.finish();
-  findings.push(...crossFindings);
-  const rejected = fileChecks.rejectedRows();
-  for (const row of rejected) rowsWithErrors.add(row);
-  findings.sort(byRow);
-
-  let requests = 0;
-  let operations = 0;
-  const written: string[] = [];
-  if (options.outDir && workDir && spoolPath) {
     try {
-      const chunker = new BulkChunker({
-        ...(profile.output?.chunkSize !== undefined ? { chunkSize: profile.output.chunkSize } : {}),
-        ...(profile.output?.failOnErrors !== undefined ? { failOnErrors: profile.output.failOnErrors } : {}),
-      });
-      const staged: string[] = [];
-      const writeRequest = async (request: BulkRequest) => {
-        requests++;
-        operations += request.Operations.length;
-        const name = bulkFileName(requests);
-        await writeFile(join(workDir, name), JSON.stringify(request, null, 2) + '\n', 'utf8');
-        staged.push(name);
-      };
-      const lines = createInterface({ input: createReadStream(spoolPath, 'utf8'), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (!line) continue;
-        const spooled = JSON.parse(line) as SpooledUser;
-        if (rejected.has(spooled.row)) continue;
-        const full = chunker.push(toOperation(spooled.user, profile.extension?.namespace));
-        if (full) await writeRequest(full);
+      mapper = await chooseMapper(options, setup, local);
+      const inFlight: Promise<RowResult[]>[] = [];
+      let batch: SourceRow[] = [];
+      const maxInFlight = mapper === local ? 1 : 4 * workerCount(options);
+      for await (const row of table.rows()) {
+        if (options.signal?.aborted) throw new CoreError('CANCELLED', 'The transform was cancelled; nothing was written.');
+        rows++;
+        batch.push(row);
+        if (batch.length >= BATCH_ROWS) {
+          inFlight.push(mapper.map(batch));
+          batch = [];
+          while (inFlight.length >= maxInFlight) await take(await inFlight.shift()!);
+        }
+        if (rows % PROGRESS_EVERY === 0) options.onProgress?.({ rows, done: false });
       }
-      const last = chunker.flush();
-      if (last) await writeRequest(last);
-      await writeFile(join(workDir, 'errors.csv'), errorReportCsv(findings), 'utf8');
-      staged.push('errors.csv');
-      await publish(workDir, options.outDir, staged);
-      written.push(...staged.map((name) => join(options.outDir!, name)));
-    } catch (error) {
-      throw isCoreError(error)
-        ? error
-        : new CoreError('OUTPUT_FAILED', `Could not write the output to ${options.outDir}: ${(error as Error).message}. Check that the folder is writable and the disk is not full.`, { cause: error });
+      if (batch.length) inFlight.push(mapper.map(batch));
+      while (inFlight.length) await take(await inFlight.shift()!);
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      await table.close();
+      if (mapper !== local) await mapper.close();
+      await Promise.all([closeSpool(users), closeSpool(rowFindings)]);
     }
-  } else {
-    // Validate-only: count what would be sent without writing anything.
-    const size = Math.min(50, Math.max(1, profile.output?.chunkSize ?? 50));
-    operations = mappedValidRows.filter((row) => !rejected.has(row)).length;
-    requests = Math.ceil(operations / size);
-  }
-  options.onProgress?.({ rows, done: true });
 
-  const invalid = rowsWithErrors.size;
-  return {
-    file: table.file,
-    ...(table.sheet ? { sheet: table.sheet } : {}),
-    headerRow: table.headerRow,
-    columns: table.columns,
-    rows,
-    valid: rows - invalid,
-    invalid,
-    warnings: findings.filter((f) => f.severity === 'warning').length,
-    requests,
-    operations,
-    findings,
-    written,
+    // Whole-file findings: header and row-shape problems from the reader, then duplicates and
+    // manager references; merged with the per-row findings by row number below.
+    const rejected = fileChecks.rejectedRows();
+    for (const row of rejected) rowsWithErrors.add(row);
+    const toSend = validRows.filter((entry) => !rejected.has(entry.row));
+    const order = managerFirstOrder(toSend);
+    const fileFindings = [...table.findings, ...fileChecks.finish(), ...order.findings(table.file, table.sheet)].sort(byRow);
+
+    const keep = options.keepFindings ?? DEFAULT_KEEP_FINDINGS;
+    const kept: Finding[] = [];
+    let errors = 0;
+    let warnings = 0;
+    const report = options.outDir ? createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8' }) : undefined;
+    if (report) await spoolLine(report, errorReportHeader());
+    for await (const finding of mergeByRow(findingsPath, fileFindings)) {
+      if (finding.severity === 'error') errors++;
+      else warnings++;
+      if (kept.length < keep) kept.push(finding);
+      options.onFinding?.(finding);
+      if (report) await spoolLine(report, errorReportLine(finding));
+    }
+    if (report) await closeSpool(report);
+
+    const chunkSize = Math.min(50, Math.max(1, profile.output?.chunkSize ?? 50));
+    const sent = order.entries.map((entry) => ({ externalId: entry.externalId, row: entry.row }));
+    let requests = Math.ceil(order.entries.length / chunkSize);
+    const written: string[] = [];
+    if (options.outDir) {
+      requests = await writeBulkFiles(workDir, usersPath, order.entries, profile);
+      const names = [...Array.from({ length: requests }, (_, i) => bulkFileName(i + 1)), 'errors.csv'];
+      await publish(workDir, options.outDir, names);
+      written.push(...names.map((name) => join(options.outDir!, name)));
+    }
+    options.onProgress?.({ rows, done: true });
+
+    const invalid = rowsWithErrors.size;
+    return {
+      file: table.file,
+      ...(table.sheet ? { sheet: table.sheet } : {}),
+      headerRow: table.headerRow,
+      columns: table.columns,
+      rows,
+      valid: rows - invalid,
+      invalid,
+      errors,
+      warnings,
+      requests,
+      operations: order.entries.length,
+      findings: kept,
+      findingsTruncated: errors + warnings > kept.length,
+      sent,
+      written,
+    };
+  } catch (error) {
+    if (isCoreError(error)) throw error;
+    throw new CoreError(
+      'OUTPUT_FAILED',
+      `Could not write the output${options.outDir ? ` to ${options.outDir}` : ''}: ${(error as Error).message}. Check that the folder is writable and the disk is not full.`,
+      { cause: error },
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function managerOf(user: Record<string, unknown>): string | undefined {
+  const enterprise = user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'] as { manager?: { value?: unknown } } | undefined;
+  const value = enterprise?.manager?.value;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Cut the spooled users into bulk files in the given order, reading each user back by its offset. */
+async function writeBulkFiles(workDir: string, usersPath: string, entries: OrderEntry[], profile: Profile): Promise<number> {
+  const chunker = new BulkChunker({
+    ...(profile.output?.chunkSize !== undefined ? { chunkSize: profile.output.chunkSize } : {}),
+    ...(profile.output?.failOnErrors !== undefined ? { failOnErrors: profile.output.failOnErrors } : {}),
+  });
+  let requests = 0;
+  const writeRequest = async (request: BulkRequest) => {
+    requests++;
+    await writeFile(join(workDir, bulkFileName(requests)), JSON.stringify(request, null, 2) + '\n', 'utf8');
   };
+  const handle = await open(usersPath, 'r');
+  try {
+    let buffer = Buffer.alloc(64 * 1024);
+    for (const entry of entries) {
+      if (entry.length > buffer.length) buffer = Buffer.alloc(entry.length);
+      await handle.read(buffer, 0, entry.length, entry.offset);
+      const user = JSON.parse(buffer.toString('utf8', 0, entry.length)) as Record<string, unknown>;
+      const full = chunker.push(toOperation(user, profile.extension?.namespace));
+      if (full) await writeRequest(full);
+    }
+  } finally {
+    await handle.close();
+  }
+  const last = chunker.flush();
+  if (last) await writeRequest(last);
+  return requests;
+}
+
+/** Per-row findings (spooled in row order) merged with the whole-file findings (sorted by row). */
+async function* mergeByRow(spoolPath: string, sorted: Finding[]): AsyncGenerator<Finding> {
+  let next = 0;
+  const lines = createInterface({ input: createReadStream(spoolPath, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const finding = JSON.parse(line) as Finding;
+    while (next < sorted.length && (sorted[next]!.row ?? 0) <= (finding.row ?? 0)) yield sorted[next++]!;
+    yield finding;
+  }
+  while (next < sorted.length) yield sorted[next++]!;
 }
 
 function byRow(a: Finding, b: Finding): number {
@@ -238,10 +300,12 @@ function byRow(a: Finding, b: Finding): number {
 }
 
 async function makeWorkDir(outDir: string): Promise<string> {
-  await mkdir(outDir, { recursive: true });
-  const dir = join(outDir, `.scimport-tmp-${process.pid}-${Date.now().toString(36)}`);
-  await mkdir(dir);
-  return dir;
+  try {
+    await mkdir(outDir, { recursive: true });
+    return await mkdtemp(join(outDir, '.scimport-tmp-'));
+  } catch (error) {
+    throw new CoreError('OUTPUT_FAILED', `Cannot create the output folder ${outDir}: ${(error as Error).message}. Choose a folder you can write to.`, { cause: error });
+  }
 }
 
 /** Replace the previous run's outputs with this run's, file by file, each by an atomic rename. */
@@ -252,5 +316,5 @@ async function publish(workDir: string, outDir: string, names: string[]): Promis
       await rm(join(outDir, name), { force: true });
     }
   }
-  for (const name of names) await rename(join(workDir, name), join(outDir, basename(name)));
+  for (const name of names) await rename(join(workDir, name), join(outDir, name));
 }

@@ -1,4 +1,4 @@
 export { validateUser, isEntraDateTime, isPlausibleEmail, VALIDATION_CODES } from './user';
 export type { UserContext, ValidationCode } from './user';
 export { FileChecks } from './file';
-export { errorReportCsv } from './report';
+export { errorReportCsv, errorReportHeader, errorReportLine } from './report';

@@ -26,10 +26,18 @@ function cell(text: string): string {
  * in CRLF (RFC 4180) and the text starts with a UTF-8 byte order mark so Excel shows accents correctly.
  */
 export function errorReportCsv(findings: Finding[]): string {
-  const lines = [HEADER.join(',')];
-  for (const f of findings) {
-    const cells = f.cells ?? [];
-    lines.push(
+  return errorReportHeader() + findings.map(errorReportLine).join('');
+}
+
+/** The report's first line (with the byte order mark), for writing it as a stream. */
+export function errorReportHeader(): string {
+  return BOM + HEADER.join(',') + EOL;
+}
+
+/** One finding as one report line, ending in CRLF. */
+export function errorReportLine(f: Finding): string {
+  const cells = f.cells ?? [];
+  return (
       [
         f.severity,
         f.file ?? '',
@@ -42,8 +50,6 @@ export function errorReportCsv(findings: Finding[]): string {
         f.message,
       ]
         .map(cell)
-        .join(','),
-    );
-  }
-  return BOM + lines.join(EOL) + EOL;
+        .join(',') + EOL
+  );
 }
