@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import jsonata from 'jsonata';
 import { compileMapping, loadProfile, openTable, toMappingInput } from '@scimport/core';
 import { generateXlsx } from '../test-data/generate';
+import { benchDiff } from './diff';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const SMALL = Math.min(10_000, ROWS);
@@ -71,6 +72,11 @@ function fmt(n: number, digits = 2): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function printTable(rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+}
+
 const big = await ensureFile(ROWS);
 const small = await ensureFile(SMALL);
 const out = await mkdtemp(join(tmpdir(), 'scimport-bench-'));
@@ -89,8 +95,10 @@ try {
     [`peak RSS transform ${SMALL.toLocaleString('en-US')} rows`, `${fmt(e2eSmall.maxRssMB, 0)} MB`],
     [`peak RSS transform ${ROWS.toLocaleString('en-US')} rows`, `${fmt(e2e.maxRssMB, 0)} MB  (${fmt(e2e.maxRssMB / e2eSmall.maxRssMB)} × the small file; target ≤ 300 MB, flat)`],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  printTable(rows);
+
+  process.stdout.write(`\n## diff and delta upload: ${ROWS.toLocaleString('en-US')} records against a ${ROWS.toLocaleString('en-US')}-record snapshot\n`);
+  printTable((await benchDiff()).map(({ label, value }) => [label, value]));
 } finally {
   await rm(out, { recursive: true, force: true });
 }

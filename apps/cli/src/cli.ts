@@ -4,6 +4,7 @@ import { CliError, EXIT, isCliError } from './errors';
 import type { CliIo } from './io';
 import { transformCommand, validateCommand } from './commands/transform';
 import { profileImportPsd1Command, profileInitCommand, profileTestCommand } from './commands/profile';
+import { registerUploadCommands } from './commands/upload';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
@@ -75,6 +76,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (file: string, opts) => {
       status = await profileTestCommand(io, { profile: file, ...opts });
     });
+
+  registerUploadCommands(program, io, (code) => (status = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,3 +8,5 @@ export * from './bulk';
 export * from './automap';
 export * from './psd1';
 export * from './pipeline';
+export * from './diff';
+export * from './history';

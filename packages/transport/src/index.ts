@@ -14,3 +14,5 @@ export * from './graph';
 export * from './connect';
 export * from './run';
 export * from './results';
+export * from './job';
+export * from './preflight';

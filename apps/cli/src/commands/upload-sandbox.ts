@@ -1,0 +1,77 @@
+import { join, resolve } from 'node:path';
+import { loadProfile } from '@scimport/core';
+import { createCredential } from '@scimport/transport';
+import { CliError, EXIT } from '../errors';
+import type { CliIo } from '../io';
+import { ensureDataDir, writeFileAtomic } from '../data-dir';
+import { ENV, type AuthKind, credentialConfig, specFromProfile, startSandbox, toCliError } from './upload-connection';
+
+/**
+ * `scimport emulator`: the sandbox tenant as a server until `stop` fires. Prints its address, ids, the sandbox's
+ * own client secret (printing it is the point: it only opens this local sandbox, and changes at every start)
+ * and the CA file to trust.
+ */
+export async function emulatorCommand(io: CliIo, options: { port?: number; stateDir?: string }, stop: AbortSignal): Promise<number> {
+  const dataDir = await ensureDataDir(io.env, io.cwd);
+  const stateDir = options.stateDir ? resolve(io.cwd, options.stateDir) : join(dataDir, 'sandbox');
+  const emulator = await startSandbox(stateDir, options.port);
+  try {
+    const caFile = join(dataDir, 'emulator-ca.pem');
+    // A certificate is public: readable by anyone, unlike the other files here.
+    await writeFileAtomic(caFile, emulator.caCertPem, 0o644);
+    const target = { tenantId: emulator.tenantId, clientId: emulator.clientId, servicePrincipalId: emulator.servicePrincipalId, jobId: emulator.jobId };
+    io.out(
+      [
+        `Sandbox tenant running at ${emulator.baseUrl} (state in ${stateDir}).`,
+        `  tenant id             ${emulator.tenantId}`,
+        `  client id             ${emulator.clientId}`,
+        `  service principal id  ${emulator.servicePrincipalId}`,
+        `  job id                ${emulator.jobId}`,
+        `  SANDBOX client secret ${emulator.clientSecret}   (opens only this local sandbox; a new one at every start)`,
+        `  CA certificate        ${caFile}`,
+        '',
+        'To upload to it from another terminal:',
+        `  export ${ENV.graph}=${emulator.baseUrl}`,
+        `  export ${ENV.ca}=${caFile}`,
+        `  export ${ENV.secret}=${emulator.clientSecret}`,
+        'A profile without a target then uses the ids above; to name them, put this in the profile:',
+        `  "target": ${JSON.stringify(target)}`,
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    );
+    if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
+  } finally {
+    await emulator.close();
+  }
+  io.out('Sandbox stopped.\n');
+  return EXIT.OK;
+}
+
+/**
+ * `scimport login`: sign in with delegated permissions (system browser, or device code) to check that the
+ * profile's tenant and app accept the user. The token stays in this process's memory: the transport's
+ * credential has no persistent cache, so each upload with auth interactive/deviceCode signs in again.
+ */
+export async function loginCommand(io: CliIo, options: { profile: string; deviceCode?: boolean }): Promise<number> {
+  const profilePath = resolve(io.cwd, options.profile);
+  const profile = await loadProfile(profilePath);
+  const spec = specFromProfile(profile, profilePath, io);
+  if (spec.mode === 'sandbox') {
+    throw new CliError('USAGE', `${profilePath} has no target: the sandbox needs no sign-in. Add a target (tenantId, clientId, servicePrincipalId, jobId) to sign in to a real tenant.`);
+  }
+  const auth: AuthKind = options.deviceCode ? 'deviceCode' : spec.auth === 'deviceCode' ? 'deviceCode' : 'interactive';
+  const config = await credentialConfig({ ...spec, auth }, io);
+  try {
+    const credential = await createCredential(config);
+    try {
+      await credential.getToken();
+    } finally {
+      credential.close();
+    }
+  } catch (error) {
+    throw toCliError(error);
+  }
+  io.out(`Signed in to tenant ${spec.tenantId} (app ${spec.clientId}) with delegated permissions. The sign-in is not stored: uploads with auth "${auth}" sign in again.\n`);
+  return EXIT.OK;
+}
