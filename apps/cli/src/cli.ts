@@ -4,6 +4,7 @@ import { CliError, EXIT, isCliError } from './errors';
 import type { CliIo } from './io';
 import { transformCommand, validateCommand } from './commands/transform';
 import { profileImportPsd1Command, profileInitCommand, profileTestCommand } from './commands/profile';
+import { registerJobCommands } from './commands/job';
 import { registerUploadCommands } from './commands/upload';
 
 function positiveInteger(value: string): number {
@@ -78,6 +79,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
   registerUploadCommands(program, io, (code) => (status = code));
+
+  const setStatus = (code: number) => {
+    status = code;
+  };
+  registerJobCommands(program, io, setStatus);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -59,7 +59,7 @@ describe('preflight', () => {
     expect(report.ok).toBe(true);
     expect(report.job).toMatchObject({ code: 'active', jobId: emu.jobId });
     expect(report.permissions).toEqual({ kind: 'application', granted: ['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.ReadWrite.All'] });
-    expect(check(report, 'quota').sentence).toMatch(/needs 3 call\(s\); 2000 remain/);
+    expect(check(report, 'quota').sentence).toMatch(/needs 3 calls; 2000 of the tenant.s 2000 daily calls remain/);
     // Nothing in the report carries the secret or a token.
     expect(JSON.stringify(report)).not.toContain(emu.clientSecret);
     expect(JSON.stringify(report)).not.toMatch(/eyJ/);
@@ -158,7 +158,7 @@ describe('preflight', () => {
     await ledger.record(emu.tenantId, 95);
     const client = await clientOf(emu);
     const report = await runPreflight({ client, profile, ledger, dailyQuota: 100, callsNeeded: 6 });
-    expect(check(report, 'quota')).toMatchObject({ status: 'fail', sentence: expect.stringMatching(/needs 6 call\(s\) but only 5 remain.*--allow-over-quota/) });
+    expect(check(report, 'quota')).toMatchObject({ status: 'fail', sentence: expect.stringMatching(/needs 6 calls but only 5 of the tenant.s 100 daily calls remain.*--allow-over-quota/) });
     const fits = await runPreflight({ client, profile, ledger, dailyQuota: 100, callsNeeded: 5 });
     expect(check(fits, 'quota').status).toBe('pass');
   });

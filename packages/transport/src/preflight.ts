@@ -300,19 +300,21 @@ async function quotaCheck(client: GraphClient, options: PreflightOptions): Promi
   } catch (error) {
     return { id: 'quota', title, status: 'warn', sentence: `Not checked: ${reasonOf(error)}` };
   }
-  const usage = `${status.used} of the tenant's ${limit} daily calls were used in the last 24 hours from this computer (calls from elsewhere are not counted)`;
+  const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
+  const usage = `${status.used} used in the last 24 hours from this computer; calls from elsewhere are not counted`;
   if (needed === undefined) {
-    return { id: 'quota', title, status: status.remaining > 0 ? 'pass' : 'fail', sentence: `${usage}; ${status.remaining} remain.${status.remaining > 0 ? '' : ` Wait until ${status.nextReleaseAt ?? 'the oldest call is a day old'}.`}` };
+    const wait = status.remaining > 0 ? '' : ` Wait until ${status.nextReleaseAt ?? 'the oldest call is a day old'} before uploading.`;
+    return { id: 'quota', title, status: status.remaining > 0 ? 'pass' : 'fail', sentence: `${status.remaining} of the tenant's ${limit} daily bulkUpload calls remain (${usage}).${wait}` };
   }
   if (needed > status.remaining) {
     const when = status.nextReleaseAt ? ` Calls start freeing up at ${status.nextReleaseAt}.` : '';
-    const tooBig = needed > limit ? ' The upload is larger than a whole day\'s quota, so it will take more than one day.' : '';
+    const tooBig = needed > limit ? " The upload is larger than a whole day's quota, so it will take more than one day." : '';
     return {
       id: 'quota',
       title,
       status: 'fail',
-      sentence: `This upload needs ${needed} call(s) but only ${status.remaining} remain (${usage}).${when}${tooBig} Upload later, or send anyway with --allow-over-quota and resume the run when Entra answers 429.`,
+      sentence: `This upload needs ${calls(needed)} but only ${status.remaining} of the tenant's ${limit} daily calls remain (${usage}).${when}${tooBig} Upload later, or send anyway with --allow-over-quota and resume the run when Entra answers 429.`,
     };
   }
-  return { id: 'quota', title, status: 'pass', sentence: `This upload needs ${needed} call(s); ${status.remaining} remain (${usage}).` };
+  return { id: 'quota', title, status: 'pass', sentence: `This upload needs ${calls(needed)}; ${status.remaining} of the tenant's ${limit} daily calls remain (${usage}).` };
 }

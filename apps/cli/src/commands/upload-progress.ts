@@ -10,7 +10,7 @@ export function uploadProgressBar(io: CliIo): { update(progress: UploadProgress)
   if (!io.interactive) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: 'Uploading {bar} {value}/{total} chunks | {calls} calls | {throttles} throttled | {eta}',
+      format: 'Uploading {bar} {value}/{total} chunks | {calls} calls | {throttles} throttled | {left}',
       stream: process.stderr,
       clearOnComplete: true,
       hideCursor: true,
@@ -21,7 +21,7 @@ export function uploadProgressBar(io: CliIo): { update(progress: UploadProgress)
   let started = false;
   return {
     update(p) {
-      const payload = { calls: p.calls, throttles: p.throttles, eta: p.etaMs === undefined ? 'estimating…' : `${describeMs(p.etaMs)} left` };
+      const payload = { calls: p.calls, throttles: p.throttles, left: p.etaMs === undefined ? 'estimating…' : `${describeMs(p.etaMs)} left` };
       if (!started) {
         bar.start(p.chunksTotal, p.chunksDone, payload);
         started = true;
