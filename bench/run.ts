@@ -16,6 +16,7 @@ import jsonata from 'jsonata';
 import { compileMapping, loadProfile, openTable, toMappingInput } from '@scimport/core';
 import { generateXlsx } from '../test-data/generate';
 import { benchDiff } from './diff';
+import { benchUpload } from './upload';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const SMALL = Math.min(10_000, ROWS);
@@ -99,6 +100,9 @@ try {
 
   process.stdout.write(`\n## diff and delta upload: ${ROWS.toLocaleString('en-US')} records against a ${ROWS.toLocaleString('en-US')}-record snapshot\n`);
   printTable((await benchDiff()).map(({ label, value }) => [label, value]));
+
+  process.stdout.write(`\n## upload: paced against the emulator with its window scaled\n`);
+  printTable((await benchUpload()).map(({ label, value }) => [label, value]));
 } finally {
   await rm(out, { recursive: true, force: true });
 }

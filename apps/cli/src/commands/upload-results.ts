@@ -99,7 +99,7 @@ export function printResults(io: CliIo, results: RunResults, lines: ResultLine[]
   if (results.pending.length > 0) io.out(`${plural(results.pending.length, 'user')} without a result yet. ${results.note ?? ''}\n`);
 }
 
-/** True when any user failed (or was skipped) in the provisioning logs. */
+/** True when any user failed in the provisioning logs (skipped and warning entries are shown, not counted as failures). */
 export function hasFailures(lines: ResultLine[]): boolean {
   return lines.some((l) => l.status === 'failure');
 }

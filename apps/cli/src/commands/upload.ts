@@ -57,19 +57,22 @@ function port(value: string): number {
   return Number(value);
 }
 
+const ENV_LINES: [string, string][] = [
+  [ENV.secret, 'client secret for targets with auth "secret" (never on the command line or in the profile)'],
+  [ENV.certificate, "PEM (key + certificate) when the profile's target names no certificatePath"],
+  [ENV.passphrase, 'passphrase of an encrypted certificate key'],
+  [ENV.graph, "a custom endpoint (e.g. `scimport emulator`) instead of Microsoft's; ids default to the sandbox's"],
+  [ENV.authority, `its sign-in host (default: ${ENV.graph})`],
+  [ENV.ca, 'PEM of a CA to trust for that endpoint'],
+  [ENV.dataDir, 'data folder for runs, quota ledger and sandbox (default: the per-user data folder)'],
+];
 const ENV_HELP = `
 Where uploads go:
   no "target" in the profile   the built-in sandbox tenant in the data folder (a rehearsal; nothing leaves this computer)
   a "target" in the profile    that Microsoft Entra tenant and provisioning job
 
 Environment:
-  ${ENV.secret}          client secret for targets with auth "secret" (never on the command line or in the profile)
-  ${ENV.certificate}       PEM (key + certificate) when the profile's target names no certificatePath
-  ${ENV.passphrase} passphrase of an encrypted certificate key
-  ${ENV.graph}         a custom endpoint (e.g. \`scimport emulator\`) instead of Microsoft's; ids default to the sandbox's
-  ${ENV.authority}        its sign-in host (default: ${ENV.graph})
-  ${ENV.ca}               PEM of a CA to trust for that endpoint
-  ${ENV.dataDir}              data folder for runs, quota ledger and sandbox (default: the per-user data folder)
+${ENV_LINES.map(([name, what]) => `  ${name.padEnd(32)} ${what}`).join('\n')}
 `;
 
 interface SendOptions {

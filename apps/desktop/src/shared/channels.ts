@@ -1,0 +1,58 @@
+/**
+ * The allow-list of bridge channels, `namespace:verb`. Kept free of any dependency so the sandboxed preload
+ * can carry it without pulling in the schemas: the preload only needs to know which names exist.
+ */
+export const CHANNELS = [
+  'app:info',
+  'recent:list',
+  'dialog:openFile',
+  'file:upload',
+  'file:open',
+  'file:status',
+  'file:rows',
+  'file:close',
+  'profile:autoMap',
+  'profile:importPsd1',
+  'profile:parse',
+  'profile:load',
+  'profile:save',
+  'profile:list',
+  'mapping:check',
+  'mapping:preview',
+  'mapping:tests',
+  'validate:start',
+  'validate:status',
+  'validate:findings',
+  'validate:cancel',
+  'validate:report',
+  'diff:compute',
+  'diff:records',
+  'upload:budget',
+  'upload:testConnection',
+  'upload:start',
+  'upload:status',
+  'upload:pause',
+  'upload:resume',
+  'upload:cancel',
+  'upload:sendRest',
+  'upload:resultsReport',
+  'secrets:set',
+  'secrets:has',
+  'secrets:delete',
+  'history:list',
+] as const;
+
+/** One bridge channel name. */
+export type Channel = (typeof CHANNELS)[number];
+
+const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
+
+/** True for a channel on the allow-list; everything else is refused before it reaches a service. */
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && CHANNEL_SET.has(value);
+}
+
+/** The IPC channel name a bridge channel travels on in Electron (prefixed so it never meets Electron's own). */
+export function ipcName(channel: Channel): string {
+  return `scimport:${channel}`;
+}
