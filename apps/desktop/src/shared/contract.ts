@@ -1,0 +1,435 @@
+/**
+ * The one typed contract between the renderer and the services, whatever carries it (Electron IPC through the
+ * preload, or the local HTTP bridge). Each channel has a request schema (checked on the services' side before
+ * anything runs) and a response type. Errors cross as data — `{ ok: false, error: { code, message } }` — and are
+ * rebuilt as a BridgeError on the other side, so the renderer never sees a stack trace or a class it cannot
+ * reconstruct.
+ */
+import { z } from 'zod';
+import type { Channel } from './channels';
+
+export { CHANNELS, isChannel, ipcName, type Channel } from './channels';
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors as data
+
+/** What went wrong, in categories the renderer can act on (the message says the rest, in plain words). */
+export const BRIDGE_ERROR_CODES = {
+  INVALID_INPUT: 'The request did not have the expected shape (a bug in the app, or a page that is not ours).',
+  UNKNOWN_CHANNEL: 'The request named a channel that is not on the allow-list.',
+  NOT_FOUND: 'The file, table, check or upload asked for is not open (any more).',
+  FILE: 'The spreadsheet cannot be read as it is.',
+  PROFILE: 'The mapping profile cannot be read, saved or used as it is.',
+  MAPPING: 'The mapping has a mistake.',
+  SNAPSHOT: 'The record of the last upload cannot be read.',
+  CONNECTION: 'The target could not be reached or refused the sign-in.',
+  REFUSED: 'The action was refused to protect the data (budget, safety check, a run already going).',
+  CANCELLED: 'The work was cancelled.',
+  UNSUPPORTED: 'The action is not available in this window (for example a file dialog in the browser).',
+  INTERNAL: 'Something unexpected went wrong inside the app.',
+} as const;
+
+export type BridgeErrorCode = keyof typeof BRIDGE_ERROR_CODES;
+
+export interface BridgeErrorData {
+  code: BridgeErrorCode;
+  /** One or two sentences for the person at the keyboard: what happened and what to do. */
+  message: string;
+  /** Where it applies, when known (row numbers as Excel shows them, JSONata offsets from 0). */
+  location?: { file?: string; sheet?: string; row?: number; column?: string; field?: string; position?: number };
+}
+
+/** The envelope every bridge reply travels in. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: BridgeErrorData };
+
+/** An error rebuilt from its data on the renderer's side of the bridge. */
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError';
+  readonly code: BridgeErrorCode;
+  readonly location: NonNullable<BridgeErrorData['location']>;
+
+  constructor(data: BridgeErrorData) {
+    super(data.message);
+    this.code = data.code;
+    this.location = data.location ?? {};
+  }
+
+  toData(): BridgeErrorData {
+    return { code: this.code, message: this.message, ...(Object.keys(this.location).length ? { location: this.location } : {}) };
+  }
+}
+
+export function isBridgeError(value: unknown): value is BridgeError {
+  return value instanceof BridgeError || (value instanceof Error && value.name === 'BridgeError' && 'code' in value);
+}
+
+/** Unwraps an envelope: the result, or a thrown BridgeError. Anything not shaped like an envelope is an INTERNAL error. */
+export function openEnvelope<T>(value: unknown): T {
+  if (value && typeof value === 'object' && 'ok' in value) {
+    const envelope = value as Envelope<T>;
+    if (envelope.ok) return envelope.result;
+    const error = envelope.error;
+    if (error && typeof error.message === 'string' && typeof error.code === 'string' && error.code in BRIDGE_ERROR_CODES) throw new BridgeError(error);
+  }
+  throw new BridgeError({ code: 'INTERNAL', message: 'The app received an answer it does not understand. Restart the app; if it happens again, report it.' });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared shapes
+
+/** A profile as it travels: checked fully (schema and secrets) by the services when it is saved or used for a run. */
+const profileSchema = z.looseObject({
+  name: z.string().max(200),
+  version: z.number().int().min(0),
+  mapping: z.string().max(1_000_000),
+});
+
+export type ProfileData = z.infer<typeof profileSchema> & {
+  description?: string;
+  input?: { sheet?: string | number; headerRow?: number; encoding?: string; delimiter?: string; dateFormat?: string };
+  extension?: { namespace: string; attributes: { name: string; type: string; multiValued?: boolean; required?: boolean; description?: string }[] };
+  lookups?: Record<string, Record<string, string>>;
+  tests?: { name?: string; row: Record<string, string | number | boolean>; expect: Record<string, unknown> }[];
+  output?: { chunkSize?: number; failOnErrors?: number };
+  target?: TargetIds & { cloud?: CloudName; auth?: AuthKind; certificatePath?: string };
+  leavers?: { policy: 'ignore' | 'disable'; maxDisablePercent?: number; maxDisableCount?: number; maxChangePercent?: number; maxChangeCount?: number };
+};
+
+export type CloudName = 'global' | 'usgov' | 'dod' | 'china';
+export type AuthKind = 'secret' | 'certificate' | 'interactive' | 'deviceCode';
+export interface TargetIds {
+  tenantId?: string;
+  clientId?: string;
+  servicePrincipalId?: string;
+  jobId?: string;
+}
+
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'an id of letters, digits, _ and -');
+const guidLike = z.string().trim().min(1).max(200).regex(/^[^\s/?#]+$/, 'an id without spaces, /, ? or #');
+const path = z.string().min(1).max(4096);
+const page = { start: z.number().int().min(0), count: z.number().int().min(1).max(5000) };
+
+const targetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sandbox') }),
+  z.object({
+    kind: z.literal('tenant'),
+    cloud: z.enum(['global', 'usgov', 'dod', 'china']).default('global'),
+    tenantId: guidLike,
+    clientId: guidLike,
+    servicePrincipalId: guidLike,
+    jobId: guidLike,
+    auth: z.enum(['secret', 'certificate']),
+    certificatePath: path.optional(),
+  }),
+]);
+
+/** Where an upload goes: the built-in sandbox (the default, nothing leaves the computer) or a real tenant. */
+export type TargetSpec = z.infer<typeof targetSchema>;
+
+/** How a column's values look in the first rows, shown above the grid. */
+export type ColumnType = 'text' | 'number' | 'date' | 'yes/no' | 'identifier' | 'empty';
+
+export interface ColumnView {
+  header: string;
+  letter: string;
+  index: number;
+  type: ColumnType;
+}
+
+/** A cell as shown: the text a person sees in Excel, or null for an empty cell. */
+export type CellText = string | null;
+
+export interface RowView {
+  /** Position among the data rows, from 0 (what `file:rows` and `mapping:preview` take). */
+  index: number;
+  /** Row number as Excel (or a text editor) shows it. */
+  row: number;
+  cells: CellText[];
+  /** Cells holding an Excel error such as #N/A, by column letter. */
+  errors?: Record<string, string>;
+}
+
+export interface FindingView {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  path?: string;
+  file?: string;
+  sheet?: string;
+  row?: number;
+  cells?: { header: string; letter: string }[];
+}
+
+export interface TableInfo {
+  tableId: string;
+  /** Base name of the file. */
+  file: string;
+  path: string;
+  format: 'xlsx' | 'csv';
+  /** xlsx: every worksheet, in tab order. */
+  sheets: string[];
+  sheet?: string;
+  headerRow: number;
+  columns: ColumnView[];
+  encoding?: string;
+  delimiter?: string;
+  sizeBytes: number;
+}
+
+export interface TableStatus {
+  tableId: string;
+  rowsRead: number;
+  done: boolean;
+  /** Rough total when it can be estimated from the file size (CSV), for the progress bar. */
+  estimatedRows?: number;
+  /** Problems with the table's shape (blank or repeated headers, ragged rows). */
+  findings: FindingView[];
+  error?: BridgeErrorData;
+}
+
+export interface MappingSyntaxProblem {
+  message: string;
+  /** Offset of the mistake in the expression, from 0. */
+  position: number;
+  line: number;
+  column: number;
+}
+
+export interface ProfileTestView {
+  name: string;
+  passed: boolean;
+  differences: string[];
+  error?: string;
+}
+
+export interface ValidationSummaryView {
+  rows: number;
+  valid: number;
+  invalid: number;
+  errors: number;
+  warnings: number;
+  /** People who would be sent. */
+  operations: number;
+  requests: number;
+}
+
+export interface ValidationStatus {
+  jobId: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  rowsDone: number;
+  summary?: ValidationSummaryView;
+  error?: BridgeErrorData;
+}
+
+export type DiffKindView = 'new' | 'changed' | 'unchanged' | 'missing' | 'returning';
+
+export interface DiffView {
+  diffId: string;
+  counts: { new: number; changed: number; unchanged: number; missing: number; returning: number; alreadyDisabled: number };
+  leaverPolicy: 'ignore' | 'disable';
+  gate: { tripped: boolean; reasons: string[] };
+  /** Operations to send for new, changed and returning people. */
+  operations: number;
+  /** Leavers to disable. */
+  disables: number;
+  calls: number;
+  targetLabel: string;
+}
+
+export interface DiffRecordView {
+  externalId: string;
+  kind: DiffKindView;
+  row?: number;
+  displayName?: string;
+  changes?: { path: string; before: unknown; after: unknown }[];
+}
+
+export interface BudgetView {
+  callsNeeded: number;
+  limit: number;
+  used: number;
+  remaining: number;
+  targetLabel: string;
+}
+
+export interface PreflightView {
+  ok: boolean;
+  checks: { id: string; status: 'pass' | 'warn' | 'fail'; title: string; detail: string }[];
+}
+
+export interface UploadProgressView {
+  chunksTotal: number;
+  chunksDone: number;
+  chunksFailed: number;
+  calls: number;
+  throttles: number;
+  retries: number;
+  elapsedMs: number;
+  etaMs?: number;
+}
+
+export interface ResultRowView {
+  externalId: string;
+  row: number | null;
+  action: string;
+  status: string;
+  errorCode?: string;
+  reason?: string;
+  recommendedAction?: string;
+}
+
+export interface UploadStatus {
+  uploadId: string;
+  runId: string;
+  targetLabel: string;
+  state: 'sending' | 'paused' | 'waiting-for-results' | 'done' | 'failed' | 'cancelled';
+  /** True when only the first person was sent ("send one row first") and the rest waits for `upload:sendRest`. */
+  firstOnly: boolean;
+  /** People in this run, and people of the plan still to send after it. */
+  people: number;
+  remaining: number;
+  progress: UploadProgressView;
+  results?: { complete: boolean; pending: number; note?: string; summary: Record<string, Record<string, number>>; rows: ResultRowView[] };
+  /** A sentence for the status line. */
+  message: string;
+  error?: BridgeErrorData;
+}
+
+export interface HistoryView {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  user: string;
+  file?: { name: string; sha256: string };
+  profile: { name: string; version: number };
+  target?: { tenantId?: string; jobId?: string };
+  operations?: number;
+  disables?: number;
+  calls: number;
+  outcome: string;
+  message?: string;
+}
+
+export interface AppInfo {
+  mode: 'electron' | 'web';
+  version: string;
+  dataDir: string;
+  helpers: { name: string; signature: string; description: string }[];
+  /** Whether secrets survive a restart (Electron's keychain) or live only in memory (the browser bridge). */
+  secretsPersist: boolean;
+}
+
+export interface RecentView {
+  files: { path: string; name: string; openedAt: string }[];
+  profiles: { path: string; name: string; version: number; savedAt: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Channels: request schemas and response types
+
+const empty = z.object({}).strict();
+
+/** Request schemas: every call's input is checked against these before a service sees it. */
+export const REQUESTS = {
+  'app:info': empty,
+  'recent:list': empty,
+  'dialog:openFile': z.object({ purpose: z.enum(['table', 'profile', 'psd1']) }).strict(),
+  'file:upload': z.object({ name: z.string().min(1).max(255), dataBase64: z.string().max(400 * 1024 * 1024) }).strict(),
+  'file:open': z
+    .object({ path, sheet: z.union([z.string().max(255), z.number().int().min(0)]).optional(), headerRow: z.number().int().min(1).max(1_048_576).optional() })
+    .strict(),
+  'file:status': z.object({ tableId: id }).strict(),
+  'file:rows': z.object({ tableId: id, ...page }).strict(),
+  'file:close': z.object({ tableId: id }).strict(),
+  'profile:autoMap': z.object({ tableId: id, name: z.string().max(200).optional() }).strict(),
+  'profile:importPsd1': z.object({ text: z.string().max(5_000_000), fileName: z.string().max(255).optional() }).strict(),
+  'profile:parse': z.object({ text: z.string().max(5_000_000), fileName: z.string().max(255).optional() }).strict(),
+  'profile:load': z.object({ path }).strict(),
+  'profile:save': z.object({ profile: profileSchema, path: path.optional(), saveAs: z.boolean().optional() }).strict(),
+  'profile:list': empty,
+  'mapping:check': z.object({ mapping: z.string().max(1_000_000) }).strict(),
+  'mapping:preview': z.object({ tableId: id, index: z.number().int().min(0), profile: profileSchema }).strict(),
+  'mapping:tests': z.object({ profile: profileSchema }).strict(),
+  'validate:start': z.object({ tableId: id, profile: profileSchema }).strict(),
+  'validate:status': z.object({ jobId: id }).strict(),
+  'validate:findings': z.object({ jobId: id, onlyErrors: z.boolean(), ...page }).strict(),
+  'validate:cancel': z.object({ jobId: id }).strict(),
+  'validate:report': z.object({ jobId: id }).strict(),
+  'diff:compute': z.object({ jobId: id, target: targetSchema }).strict(),
+  'diff:records': z.object({ diffId: id, kind: z.enum(['all', 'new', 'changed', 'unchanged', 'missing', 'returning']), ...page }).strict(),
+  'upload:budget': z.object({ diffId: id }).strict(),
+  'upload:testConnection': z.object({ target: targetSchema, diffId: id.optional() }).strict(),
+  'upload:start': z.object({ diffId: id, firstOnly: z.boolean().optional(), allowMassChanges: z.boolean().optional() }).strict(),
+  'upload:status': z.object({ uploadId: id }).strict(),
+  'upload:pause': z.object({ uploadId: id }).strict(),
+  'upload:resume': z.object({ uploadId: id }).strict(),
+  'upload:cancel': z.object({ uploadId: id }).strict(),
+  'upload:sendRest': z.object({ uploadId: id }).strict(),
+  'upload:resultsReport': z.object({ uploadId: id }).strict(),
+  'secrets:set': z.object({ tenantId: guidLike, clientId: guidLike, secret: z.string().min(1).max(4096) }).strict(),
+  'secrets:has': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
+  'secrets:delete': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
+  'history:list': empty,
+} satisfies Record<Channel, z.ZodType>;
+
+/** Response types, one per channel. */
+export interface Responses {
+  'app:info': AppInfo;
+  'recent:list': RecentView;
+  'dialog:openFile': { path?: string };
+  'file:upload': { path: string };
+  'file:open': TableInfo;
+  'file:status': TableStatus;
+  'file:rows': { rows: RowView[]; rowsRead: number; done: boolean };
+  'file:close': { closed: boolean };
+  'profile:autoMap': { profile: ProfileData; notes: string[]; unplaced: string[]; missingRequired: string[]; placements: { header: string; path: string; confidence: string }[] };
+  'profile:importPsd1': { profile: ProfileData; untranslated: { key: string; source: string; reason: string }[] };
+  'profile:parse': { profile: ProfileData };
+  'profile:load': { profile: ProfileData; path: string };
+  'profile:save': { profile: ProfileData; path: string };
+  'profile:list': { profiles: { path: string; name: string; version: number }[] };
+  'mapping:check': { ok: true } | { ok: false; problem: MappingSyntaxProblem };
+  'mapping:preview': { row: RowView; user?: unknown; findings: FindingView[]; syntax?: MappingSyntaxProblem };
+  'mapping:tests': { results: ProfileTestView[] };
+  'validate:start': { jobId: string };
+  'validate:status': ValidationStatus;
+  'validate:findings': { total: number; findings: FindingView[] };
+  'validate:cancel': { cancelled: boolean };
+  'validate:report': { fileName: string; csv: string };
+  'diff:compute': DiffView;
+  'diff:records': { total: number; records: DiffRecordView[] };
+  'upload:budget': BudgetView;
+  'upload:testConnection': PreflightView;
+  'upload:start': { uploadId: string };
+  'upload:status': UploadStatus;
+  'upload:pause': UploadStatus;
+  'upload:resume': UploadStatus;
+  'upload:cancel': UploadStatus;
+  'upload:sendRest': { uploadId: string };
+  'upload:resultsReport': { fileName: string; csv: string };
+  'secrets:set': { stored: true; persistent: boolean };
+  'secrets:has': { present: boolean };
+  'secrets:delete': { deleted: boolean };
+  'history:list': { entries: HistoryView[] };
+}
+
+/** The input of a channel, as the caller writes it (defaults not yet applied). */
+export type Request<C extends Channel> = z.input<(typeof REQUESTS)[C]>;
+/** The input of a channel after its schema checked it (defaults applied). */
+export type CheckedRequest<C extends Channel> = z.output<(typeof REQUESTS)[C]>;
+export type Response<C extends Channel> = Responses[C];
+
+/** What the renderer calls: one method, typed by channel. Both transports implement it. */
+export interface Bridge {
+  invoke<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>>;
+}
+
+/**
+ * The object the preload puts on `window.scimport`. It speaks envelopes (structured-clone safe); the renderer's
+ * client opens them, so errors are rebuilt in the renderer's own realm.
+ */
+export interface PreloadApi {
+  invoke(channel: string, request: unknown): Promise<Envelope<unknown>>;
+  /** The path of a file dropped on the window (Electron only; browsers hide paths). */
+  pathForFile(file: File): string;
+}
