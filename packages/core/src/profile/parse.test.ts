@@ -73,7 +73,7 @@ describe('parseProfile', () => {
       input: { sheet: -1, headerow: 2 },
       extension: { namespace: 'urn:contoso', attributes: [{ name: '1st', type: 'text' }] },
       output: { chunkSize: 51 },
-      target: { tenantId: 'contoso.onmicrosoft.com', cloud: 'mars', jobId: '' },
+      target: { tenantId: 'contoso onmicrosoft', cloud: 'mars', jobId: '' },
       leavers: {},
     });
     expect(err.details).toEqual(
@@ -91,7 +91,7 @@ describe('parseProfile', () => {
         'field /leavers/policy is required but missing',
       ]),
     );
-    expect(err.details.some((d) => d.startsWith('field /target/tenantId must be a GUID'))).toBe(true);
+    expect(err.details.some((d) => d.startsWith('field /target/tenantId must be the Directory (tenant) ID'))).toBe(true);
     expect(err.details.some((d) => d.startsWith('field /target/jobId must be'))).toBe(true);
     expect(err.details).toHaveLength(13);
     expect(err.message.startsWith('team.json has 13 problems:\n- field ')).toBe(true);
@@ -212,5 +212,14 @@ describe('PROFILE_JSON_SCHEMA', () => {
     const path = fileURLToPath(new URL('../../../../test-data/profiles/microsoft-attribute-mapping.json', import.meta.url));
     const profile = parseProfile(JSON.parse(readFileSync(path, 'utf8')), 'microsoft-attribute-mapping.json');
     expect(profile.extension?.namespace).toBe('urn:ietf:params:scim:schemas:extension:csv:1.0:User');
+  });
+});
+
+describe('target tenant', () => {
+  it('accepts a tenant GUID or a verified domain, and refuses anything else naming the field', () => {
+    const base = { name: 'HR', version: 1, mapping: '{}' };
+    expect(parseProfile({ ...base, target: { tenantId: 'contoso.onmicrosoft.com' } }).target?.tenantId).toBe('contoso.onmicrosoft.com');
+    expect(parseProfile({ ...base, target: { tenantId: '8a2b6f34-1c2d-4e5f-9a0b-1c2d3e4f5a6b' } }).target?.tenantId).toBeDefined();
+    expect(() => parseProfile({ ...base, target: { tenantId: 'not a tenant' } })).toThrow(/\/target\/tenantId/);
   });
 });

@@ -149,7 +149,12 @@ export const PROFILE_JSON_SCHEMA = {
       additionalProperties: false,
       properties: {
         cloud: { enum: ['global', 'usgov', 'dod', 'china'] },
-        tenantId: guid('the Directory (tenant) ID'),
+        // Entra accepts the tenant as its GUID or as one of its verified domain names.
+        tenantId: {
+          type: 'string',
+          pattern: '^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$',
+          'x-must-be': 'the Directory (tenant) ID, a GUID such as 8a2b6f34-1c2d-4e5f-9a0b-1c2d3e4f5a6b, or a domain such as contoso.onmicrosoft.com',
+        },
         clientId: guid('the Application (client) ID'),
         servicePrincipalId: guid('the Object ID of the provisioning enterprise application'),
         jobId: nonEmptyText('the provisioning job ID, such as API2AAD.0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef'),
