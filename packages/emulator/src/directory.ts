@@ -26,11 +26,18 @@ export interface DirectoryState {
  */
 export class Directory {
   private users = new Map<string, EmulatedUser>();
+  /**
+   * Lower-cased userPrincipalName → externalId of its holder. The uniqueness check runs for every operation, so it
+   * must not scan the users: a 20,000-user upload would otherwise cost O(n²) and slow every reply.
+   */
+  private upnIndex = new Map<string, string>();
   private logEntries: StoredLog[] = [];
   private seq = 0;
 
   load(state: DirectoryState): void {
     this.users = new Map(state.users.map((u) => [u.externalId, u]));
+    this.upnIndex = new Map();
+    for (const user of this.users.values()) this.indexUpn(user);
     this.logEntries = state.logs;
     this.seq = state.seq;
   }
@@ -41,6 +48,7 @@ export class Directory {
 
   clear(): void {
     this.users.clear();
+    this.upnIndex.clear();
     this.logEntries = [];
   }
 
@@ -63,7 +71,23 @@ export class Directory {
   forgetUsers(): number {
     const count = this.users.size;
     this.users.clear();
+    this.upnIndex.clear();
     return count;
+  }
+
+  private indexUpn(user: EmulatedUser): void {
+    const key = upnKey(user);
+    // A state file from before the check could hold a duplicate: the first holder keeps the name.
+    if (key !== undefined && !this.upnIndex.has(key)) this.upnIndex.set(key, user.externalId);
+  }
+
+  /** Keep the index in step when a user is written: a changed userName frees the old name. */
+  private reindexUpn(before: EmulatedUser | undefined, after: EmulatedUser): void {
+    const oldKey = upnKey(before);
+    const newKey = upnKey(after);
+    if (oldKey === newKey) return;
+    if (oldKey !== undefined && this.upnIndex.get(oldKey) === after.externalId) this.upnIndex.delete(oldKey);
+    if (newKey !== undefined) this.upnIndex.set(newKey, after.externalId);
   }
 
   /** Apply one BulkRequest as one cycle; returns what the job's run summary counts. */
@@ -119,9 +143,8 @@ export class Directory {
     const action: ProvisioningAction = existing ? 'update' : 'create';
 
     if (userName !== undefined) {
-      const holder = [...this.users.values()].find(
-        (u) => u.externalId !== externalId && u.userPrincipalName?.toLowerCase() === userName.toLowerCase(),
-      );
+      const holderId = this.upnIndex.get(userName.toLowerCase());
+      const holder = holderId === undefined || holderId === externalId ? undefined : this.users.get(holderId);
       if (holder) {
         steps.push({ name: 'EntryExport', status: 'failure', description: `userPrincipalName '${userName}' is already taken.` });
         return {
@@ -188,6 +211,7 @@ export class Directory {
     const manager = managerResolved ? managerId : existing?.managerExternalId;
     if (manager !== undefined) user.managerExternalId = manager;
     this.users.set(externalId, user);
+    this.reindexUpn(existing, user);
     base.targetIdentity.id = user.id;
 
     const finalAction: ProvisioningAction = existing && existing.accountEnabled && !enabled ? 'disable' : action;
@@ -217,6 +241,10 @@ export class Directory {
       provisioningSteps: steps,
     };
   }
+}
+
+function upnKey(user: EmulatedUser | undefined): string | undefined {
+  return user?.userPrincipalName?.toLowerCase();
 }
 
 function managerExternalId(data: Record<string, unknown>): string | undefined {

@@ -39,7 +39,10 @@ export interface EmulatorOptions {
   dailyQuota?: number;
   /** Delay before processed results appear in the provisioning logs. Default 0 (real service: 5–10 min). */
   logDelayMs?: number;
-  /** Delay between the 202 and the processing of a request. Default 0: processed before the 202 is sent. */
+  /**
+   * Delay between the 202 and the processing of a request. Default 0: processed as soon as the 202 is written,
+   * before the emulator serves anything else, so results are visible to whoever has seen the 202.
+   */
   processingDelayMs?: number;
   /** Default 3600. */
   tokenLifetimeSec?: number;

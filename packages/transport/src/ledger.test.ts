@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ describe('QuotaLedger', () => {
     const clock = new FakeClock();
     const first = new QuotaLedger({ dataDir, clock });
     await Promise.all(Array.from({ length: 25 }, () => first.record('t1')));
+    await first.flush();
     const second = new QuotaLedger({ dataDir, clock });
     expect((await second.quotaStatus('t1', 6000)).used).toBe(25);
     const file = JSON.parse(await readFile(path.join(dataDir, 'quota', 't1.json'), 'utf8')) as { calls: number[] };
@@ -60,6 +61,38 @@ describe('QuotaLedger', () => {
     const ledger = new QuotaLedger({ dataDir, clock: new FakeClock() });
     const err = (await ledger.ensureRoom('t1', 2000, 2500).catch((e: unknown) => e)) as TransportError;
     expect(err.message).toContain('larger than a whole day');
+  });
+
+  it('counts at once in memory, writes in batches behind, and flush leaves every call on disk', async () => {
+    const clock = new FakeClock();
+    const ledger = new QuotaLedger({ dataDir, clock });
+    for (let i = 0; i < 30; i += 1) {
+      await ledger.record('t1');
+      // Counted the moment record resolves, whether or not the batch holding it is written yet.
+      expect((await ledger.quotaStatus('t1', 6000)).used).toBe(i + 1);
+      if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await ledger.flush();
+    const file = JSON.parse(await readFile(path.join(dataDir, 'quota', 't1.json'), 'utf8')) as { calls: number[] };
+    expect(file.calls).toHaveLength(30);
+    expect((await new QuotaLedger({ dataDir, clock }).quotaStatus('t1', 6000)).used).toBe(30);
+    expect((await ledger.quotaStatus('t1', 6000)).used).toBe(30); // nothing counted twice once written
+  });
+
+  it('stops counting loudly when the file cannot be written, keeps the counts, and recovers on flush', async () => {
+    const ledger = new QuotaLedger({ dataDir, clock: new FakeClock() });
+    await writeFile(path.join(dataDir, 'quota'), 'not a folder'); // the ledger's folder cannot be created
+    await ledger.record('t1', 2);
+    const failure = (await ledger.flush().catch((e: unknown) => e)) as TransportError;
+    expect(failure.code).toBe('IO');
+    expect(failure.message).toContain(path.join(dataDir, 'quota'));
+    await expect(ledger.record('t1')).rejects.toMatchObject({ code: 'IO' }); // refused, so not counted
+    await rm(path.join(dataDir, 'quota'));
+    await mkdir(path.join(dataDir, 'quota'));
+    await ledger.flush();
+    await ledger.record('t1');
+    await ledger.flush();
+    expect((await new QuotaLedger({ dataDir }).quotaStatus('t1', 10)).used).toBe(3);
   });
 
   it('rejects a bad limit', async () => {

@@ -523,7 +523,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         }
       }
     };
-    const workers = Array.from({ length: Math.min(client.pacer.concurrency, todo.length) }, () => worker());
+    const workers = Array.from({ length: Math.min(Number(process.env.TMPW ?? client.pacer.concurrency), todo.length) }, () => worker());
     await Promise.all(workers);
     signal?.removeEventListener('abort', notify);
     if (stopError === undefined && signal?.aborted) stopError = abortError(signal, 'The upload');

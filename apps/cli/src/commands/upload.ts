@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type Profile, loadProfile } from '@scimport/core';
+import { type DiffCounts, type HistoryEntryInput, type Profile, type RunOutcome, isCoreError, loadProfile, sha256File, snapshotKeyFromEnv } from '@scimport/core';
 import {
   DAILY_QUOTAS,
   type Run,
@@ -15,6 +15,7 @@ import {
   pollResults,
   readChunkStates,
   readUploadHistory,
+  redact,
   runStatus,
   sourceUserObject,
   startRun,
@@ -24,7 +25,8 @@ import { CliError, EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { formatFinding, plural } from '../format';
 import { ensureDataDir } from '../data-dir';
-import { runTransformLike } from './transform';
+import { chunkPlan, computeDelta, countsJson, printCounts, printGate, recordAccepted, recordFailures, registerDiffCommands, snapshotStore } from './diff';
+import { recordHistory, registerHistoryCommands } from './history';
 import {
   type Connection,
   type ConnectionSpec,
@@ -64,8 +66,15 @@ const ENV_LINES: [string, string][] = [
   [ENV.graph, "a custom endpoint (e.g. `scimport emulator`) instead of Microsoft's; ids default to the sandbox's"],
   [ENV.authority, `its sign-in host (default: ${ENV.graph})`],
   [ENV.ca, 'PEM of a CA to trust for that endpoint'],
-  [ENV.dataDir, 'data folder for runs, quota ledger and sandbox (default: the per-user data folder)'],
+  [ENV.dataDir, 'data folder for runs, snapshots, history, quota ledger and sandbox (default: the per-user data folder)'],
+  ['SCIMPORT_SNAPSHOT_KEY', 'key that encrypts the snapshots of accepted uploads (32 bytes: 64 hex or 44 base64 characters)'],
 ];
+const DELTA_HELP = `
+What is sent: only people new, changed or returning since the last accepted upload to the target (--full: everyone),
+plus a disable for each person missing from the file when the profile's leavers policy is "disable". The safety gate
+stops the upload before anything is sent when disables or changes exceed the profile's leavers thresholds
+(--allow-mass-changes to send anyway). See \`scimport diff\` for the details and \`scimport history\` for past runs.
+`;
 const ENV_HELP = `
 Where uploads go:
   no "target" in the profile   the built-in sandbox tenant in the data folder (a rehearsal; nothing leaves this computer)
@@ -90,6 +99,26 @@ interface UploadArgs extends SendOptions {
   sheet?: string;
   headerRow?: number;
   dryRun?: boolean;
+  /** Send everyone in the file, not only what changed since the last accepted upload. */
+  full?: boolean;
+  /** Send although the safety gate trips (many disables or changes at once). */
+  allowMassChanges?: boolean;
+}
+
+/** What a run's history entries repeat (kept in the run's meta, so that resume records the same). */
+interface RunHistoryMeta {
+  file: { name: string; sha256: string };
+  counts: DiffCounts;
+  operations: number;
+  disables: number;
+  full?: boolean;
+  allowMassChanges?: boolean;
+}
+
+/** One line for the history from anything thrown (transport messages are redacted; none carries a secret). */
+function errorSentence(error: unknown): string {
+  if (error instanceof CliError || isCoreError(error) || isTransportError(error)) return redact(error.message);
+  return redact(error instanceof Error ? error.message : String(error));
 }
 
 /** What the transform found, kept in the run's meta so that resume and status can report it. */
@@ -128,13 +157,21 @@ async function checkBudget(io: CliIo, dataDir: string, tenantId: string, needed:
   }
 }
 
-/** `scimport upload`: transform, plan, send, wait for the provisioning logs, report per row. */
+/**
+ * `scimport upload`: transform, compare with the target's snapshot, plan (only what changed, leavers per the
+ * profile, the safety gate), send, wait for the provisioning logs, report per row, record the run.
+ *
+ * Nothing changed: nothing is sent and no run is created (the history records it). The gate tripped: nothing
+ * is sent, exit 2 with the reason. Exit 1 when rows were left out because of errors or users failed.
+ */
 export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number> {
+  const startedAt = new Date().toISOString();
   const profilePath = resolve(io.cwd, args.profile);
   const profile = await loadProfile(profilePath);
   const spec = specFromProfile(profile, profilePath, io);
-  // A missing secret is reported before the file is read, not after a long transform.
+  // A missing secret or a malformed snapshot key is reported before the file is read, not after a long transform.
   if (spec.mode !== 'sandbox') await credentialConfig(spec, io);
+  snapshotKeyFromEnv(io.env);
   const dataDir = await ensureDataDir(io.env, io.cwd);
   const target = targetOf(spec);
 
@@ -143,10 +180,41 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   let run: Run | undefined;
   let counts: RowCounts;
   let index: Map<string, number> | undefined;
+  let diffJson: ReturnType<typeof countsJson>;
   try {
-    const summary = await runTransformLike(io, { input: args.input, profile: args.profile, out: staging, ...(args.sheet !== undefined ? { sheet: args.sheet } : {}), ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}) }, true);
+    const delta = await computeDelta(io, {
+      input: args.input,
+      profile: args.profile,
+      ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+      ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
+      staging,
+      dataDir,
+      target,
+      ...(args.full ? { full: true } : {}),
+      ...(args.allowMassChanges ? { allowMassChanges: true } : {}),
+    });
+    const { summary, plan } = delta;
     counts = { rows: summary.rows, valid: summary.valid, invalid: summary.invalid };
-    const needed = summary.requests;
+    diffJson = countsJson(delta);
+    const runMeta: RunHistoryMeta = {
+      file: { name: summary.file, sha256: await sha256File(resolve(io.cwd, args.input)) },
+      counts: delta.diff.counts,
+      operations: plan.operations.length,
+      disables: plan.disables.length,
+      ...(args.full ? { full: true } : {}),
+      ...(args.allowMassChanges ? { allowMassChanges: true } : {}),
+    };
+    const record = (outcome: RunOutcome, message?: string) =>
+      recordHistory(io, dataDir, {
+        startedAt,
+        ...runMeta,
+        profile: { name: profile.name, version: profile.version },
+        target: { tenantId: target.tenantId, jobId: target.jobId },
+        calls: 0,
+        outcome,
+        ...(message ? { message } : {}),
+      });
+    const needed = plan.calls;
     if (!args.json) {
       const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
       io.out(`Read ${plural(summary.rows, 'row')} from ${where}: ${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors.\n`);
@@ -155,19 +223,63 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
       if (summary.errors > 5) io.out(`… and ${plural(summary.errors - 5, 'more error')} (all of them in errors.csv, or run \`scimport validate\`).\n`);
       io.out(`Target: ${describeTarget(spec)}.\n`);
     }
-    if (needed === 0) {
-      if (args.json) io.out(JSON.stringify({ runId: null, ...counts, requests: 0, calls: 0, throttled: 0, accepted: 0, results: null }) + '\n');
+    // A file without one valid row says nothing about who left: never turn it into disables.
+    if (summary.operations === 0) {
+      await record('nothing-to-send', 'No row of the file is valid; nothing was sent.');
+      if (args.json) io.out(JSON.stringify({ runId: null, ...counts, diff: diffJson, requests: 0, calls: 0, throttled: 0, accepted: 0, results: null }) + '\n');
       else io.out('Nothing to upload: no row is valid.\n');
       return counts.invalid > 0 ? EXIT.FINDINGS : EXIT.OK;
     }
-    await checkBudget(io, dataDir, target.tenantId, needed, args);
+    if (!args.json) {
+      printCounts(io, delta);
+      if (args.dryRun || plan.gate.reasons.length > 0) printGate(io, delta);
+    }
+    const gateSentence = plan.gate.tripped
+      ? `Nothing was sent: ${plan.gate.reasons.join(' ')} To see who, run \`scimport diff ${args.input} --profile ${args.profile}\`.`
+      : undefined;
+    if (gateSentence && !args.dryRun) {
+      await record('blocked', plan.gate.reasons.join(' '));
+      throw new CliError('REFUSED', gateSentence);
+    }
+    if (plan.operations.length + plan.disables.length === 0) {
+      const message = 'Nothing changed since the last upload; nothing sent.';
+      await record('nothing-to-send', message);
+      if (args.json) io.out(JSON.stringify({ runId: null, ...counts, diff: diffJson, operations: 0, disables: 0, requests: 0, calls: 0, throttled: 0, accepted: 0, results: null }) + '\n');
+      else io.out(message + '\n');
+      return counts.invalid > 0 ? EXIT.FINDINGS : EXIT.OK;
+    }
+    try {
+      await checkBudget(io, dataDir, target.tenantId, needed, args);
+    } catch (error) {
+      await record('blocked', errorSentence(error));
+      throw error;
+    }
     if (args.dryRun) {
+      await record('dry-run', gateSentence ? plan.gate.reasons.join(' ') : undefined);
       if (args.json) {
-        io.out(JSON.stringify({ dryRun: true, runId: null, ...counts, requests: needed, operations: summary.operations, calls: 0, throttled: 0, accepted: 0, results: null }) + '\n');
+        io.out(
+          JSON.stringify({
+            dryRun: true,
+            runId: null,
+            ...counts,
+            diff: diffJson,
+            requests: needed,
+            operations: plan.operations.length,
+            disables: plan.disables.length,
+            gate: { tripped: plan.gate.tripped, reasons: plan.gate.reasons },
+            calls: 0,
+            throttled: 0,
+            accepted: 0,
+            results: null,
+          }) + '\n',
+        );
       } else {
-        io.out(`Dry run: would upload ${plural(summary.operations, 'user')} in ${plural(needed, 'request')} to ${describeTarget(spec)}. Nothing was sent.\n`);
+        const disables = plan.disables.length > 0 ? ` and disable ${plural(plan.disables.length, 'leaver')}` : '';
+        io.out(`Dry run: would upload ${plural(plan.operations.length, 'user')}${disables} in ${plural(needed, 'request')} to ${describeTarget(spec)}. Nothing was sent.\n`);
         if (counts.invalid > 0) io.out(`${plural(counts.invalid, 'row')} would be left out: fix them in the file and run again.\n`);
       }
+      // The dry run ends as the upload would: refused by the gate, or with the rows left out.
+      if (gateSentence) throw new CliError('REFUSED', gateSentence.replace('Nothing was sent: ', 'An upload would be stopped: '));
       return counts.invalid > 0 ? EXIT.FINDINGS : EXIT.OK;
     }
     const extension = extensionMeta(profile);
@@ -175,16 +287,18 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
       run = await startRun({
         dataDir,
         target,
-        chunks: staging,
+        chunks: chunkPlan(plan, profile),
         meta: {
           connection: spec,
           profile: { name: profile.name, version: profile.version, file: profilePath },
           input: { file: summary.file, ...(summary.sheet ? { sheet: summary.sheet } : {}), headerRow: summary.headerRow },
           counts,
+          history: runMeta,
           ...(extension ? { extension } : {}),
         },
       });
     } catch (error) {
+      await record('failed', errorSentence(error));
       throw toCliError(error);
     }
     await copyFile(join(staging, 'errors.csv'), join(run.dir, 'errors.csv')).catch(() => undefined);
@@ -195,14 +309,17 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return send(io, run, spec, dataDir, counts, index, args);
+  return send(io, run, spec, dataDir, counts, index, args, startedAt, diffJson);
 }
 
 /** `scimport resume`: send what an interrupted run has not had accepted, then report like upload. */
 export async function resumeCommand(io: CliIo, runId: string, options: SendOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
   const dataDir = await ensureDataDir(io.env, io.cwd);
   const run = await openRun(dataDir, runId).catch((error: unknown) => Promise.reject(toCliError(error)));
   const spec = specFromRun(run.manifest.meta, run.id, io);
+  // What is accepted must reach the snapshot: find out now, not after sending, that it cannot be read (a key missing).
+  await snapshotStore(io, dataDir).load(run.manifest.target);
   const counts = (run.manifest.meta.counts as RowCounts | undefined) ?? { rows: 0, valid: 0, invalid: 0 };
   const status = await runStatus(run);
   const needed = status.total - status.accepted;
@@ -210,7 +327,7 @@ export async function resumeCommand(io: CliIo, runId: string, options: SendOptio
     io.out(`Run ${run.id}: ${status.accepted} of ${plural(status.total, 'request')} accepted, ${needed} to send. Target: ${describeTarget(spec)}.\n`);
   }
   if (needed > 0) await checkBudget(io, dataDir, run.manifest.target.tenantId, needed, options);
-  return send(io, run, spec, dataDir, counts, await readRowIndex(run), options);
+  return send(io, run, spec, dataDir, counts, await readRowIndex(run), options, startedAt);
 }
 
 /** Make the sandbox's job schema know the profile's custom attributes (it is the user's own rehearsal tenant). */
@@ -253,86 +370,150 @@ async function checkJobSchema(io: CliIo, connection: Connection, run: Run): Prom
   }
 }
 
-async function send(io: CliIo, run: Run, spec: ConnectionSpec, dataDir: string, counts: RowCounts, index: Map<string, number> | undefined, options: SendOptions): Promise<number> {
-  const connection = await openConnection(spec, io, dataDir).catch((error: unknown) => Promise.reject(toCliError(error)));
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  // The first Ctrl+C stops cleanly (the journal says what was sent); a second one kills as usual.
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    let upload: UploadSummary;
-    const bar = uploadProgressBar(io);
-    try {
-      if (connection.sandbox) await prepareSandbox(io, connection, run, options.json);
-      else await checkJobSchema(io, connection, run);
-      if (!options.json) io.out(`Run ${run.id}: uploading ${plural(run.manifest.chunks.reduce((n, c) => n + c.operations, 0), 'user')} in ${plural(run.manifest.chunks.length, 'request')}…\n`);
-      upload = await uploadRun(run, {
-        client: connection.client,
-        dailyQuota: options.dailyQuota ?? DAILY_QUOTAS.p1p2,
-        allowOverQuota: options.allowOverQuota ?? false,
-        onProgress: (p) => bar.update(p),
-        signal: controller.signal,
-      });
-    } catch (error) {
-      if (isTransportError(error) && error.code === 'ABORTED') {
-        const status = await runStatus(run);
-        throw new CliError('REMOTE', `The upload was stopped: ${status.accepted} of ${plural(status.total, 'request')} accepted. Continue with \`scimport resume ${run.id}\`.`);
-      }
-      const converted = toCliError(error);
-      if (converted instanceof CliError && isTransportError(error) && !['QUOTA_EXCEEDED', 'RUN_LOCKED'].includes(error.code)) {
-        throw new CliError(converted.code, `${converted.message} Continue with \`scimport resume ${run.id}\`.`);
-      }
-      throw converted;
-    } finally {
-      bar.stop();
-    }
-    const users = run.manifest.chunks.reduce((n, c) => n + c.operations, 0);
-    if (!options.json) {
-      io.out(`Sent ${plural(upload.sentThisSession, 'request')} (${plural(upload.calls, 'call')}, ${upload.throttles} throttled) in ${describeMs(upload.durationMs)}: ${upload.accepted} of ${plural(upload.chunksTotal, 'request')} accepted.\n`);
-    }
+/** The history entry of a run as far as its meta knows it (runs made before the history kept less). */
+function runHistoryBase(run: Run): Omit<HistoryEntryInput, 'startedAt' | 'outcome' | 'calls'> {
+  const meta = run.manifest.meta;
+  const saved = meta.history as RunHistoryMeta | undefined;
+  const profile = meta.profile as { name?: string; version?: number } | undefined;
+  return {
+    runId: run.id,
+    profile: { name: profile?.name ?? 'unknown', version: profile?.version ?? 0 },
+    target: { tenantId: run.manifest.target.tenantId, jobId: run.manifest.target.jobId },
+    ...(saved ?? { operations: run.manifest.chunks.reduce((n, c) => n + c.operations, 0) }),
+  };
+}
 
-    let results: RunResults | undefined;
-    let lines: ResultLine[] = [];
-    if (options.wait !== false) {
-      const minutes = options.waitMinutes ?? connection.waitMinutes;
-      if (!options.json && connection.spec.mode === 'cloud') io.out(`Waiting up to ${minutes} min for the provisioning logs (Entra usually writes them within 5–10 minutes; Ctrl+C stops waiting)…\n`);
-      try {
-        results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal });
-      } catch (error) {
-        if (!(isTransportError(error) && error.code === 'ABORTED')) throw toCliError(error);
-        if (!options.json) io.out(`Stopped waiting. Read the results later with \`scimport status ${run.id} --wait\`.\n`);
-      }
-    } else if (!options.json) {
-      io.out(`Not waiting for results. Read them later with \`scimport status ${run.id} --wait\`.\n`);
-    }
-    let csv: string | undefined;
-    if (results) {
-      lines = resultLines(results, index);
-      csv = await writeResultsCsv(run, lines);
-    }
-    if (options.json) {
-      io.out(
-        JSON.stringify({
-          runId: run.id,
-          ...counts,
-          requests: upload.chunksTotal,
-          calls: upload.calls,
-          throttled: upload.throttles,
-          acceptedRequests: upload.accepted,
-          accepted: users,
-          results: resultsJson(results, lines),
-        }) + '\n',
-      );
-    } else {
-      if (results) printResults(io, results, lines, csv);
-      if (counts.invalid > 0) io.out(`${plural(counts.invalid, 'row')} of the file ${counts.invalid === 1 ? 'was' : 'were'} left out because of errors: fix them (see ${join(run.dir, 'errors.csv')}) and upload again.\n`);
-    }
-    return counts.invalid > 0 || hasFailures(lines) ? EXIT.FINDINGS : EXIT.OK;
+/** Upload a run, record accepted chunks in the snapshot, wait for results, mark failures, record the run. */
+async function send(
+  io: CliIo,
+  run: Run,
+  spec: ConnectionSpec,
+  dataDir: string,
+  counts: RowCounts,
+  index: Map<string, number> | undefined,
+  options: SendOptions,
+  startedAt: string,
+  diff?: ReturnType<typeof countsJson>,
+): Promise<number> {
+  let outcome: RunOutcome | undefined;
+  let message: string | undefined;
+  let calls = 0;
+  try {
+    return await sendAndReport();
+  } catch (error) {
+    message ??= errorSentence(error);
+    throw error;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await connection.close();
+    if (!outcome) {
+      const status = await runStatus(run);
+      outcome = status.accepted === status.total ? 'uploaded' : status.accepted > 0 ? 'partial' : 'failed';
+    }
+    await recordHistory(io, dataDir, { ...runHistoryBase(run), startedAt, calls, outcome, ...(message ? { message } : {}) });
+  }
+
+  async function sendAndReport(): Promise<number> {
+    const connection = await openConnection(spec, io, dataDir).catch((error: unknown) => Promise.reject(toCliError(error)));
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    // The first Ctrl+C stops cleanly (the journal says what was sent); a second one kills as usual.
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      let upload: UploadSummary | undefined;
+      let failure: unknown;
+      const bar = uploadProgressBar(io);
+      try {
+        if (connection.sandbox) await prepareSandbox(io, connection, run, options.json);
+        else await checkJobSchema(io, connection, run);
+        if (!options.json) io.out(`Run ${run.id}: uploading ${plural(run.manifest.chunks.reduce((n, c) => n + c.operations, 0), 'user')} in ${plural(run.manifest.chunks.length, 'request')}…\n`);
+        upload = await uploadRun(run, {
+          client: connection.client,
+          dailyQuota: options.dailyQuota ?? DAILY_QUOTAS.p1p2,
+          allowOverQuota: options.allowOverQuota ?? false,
+          onProgress: (p) => {
+            calls = p.calls;
+            bar.update(p);
+          },
+          signal: controller.signal,
+        });
+        calls = upload.calls;
+      } catch (error) {
+        failure = error;
+      } finally {
+        bar.stop();
+      }
+      // Whatever happened, the chunks answered 202 are now Entra's state: into the snapshot with them.
+      try {
+        await recordAccepted(io, run);
+      } catch (error) {
+        if (failure === undefined) throw error;
+        io.err(`scimport: warning: the snapshot was not updated (${errorSentence(error)}); run \`scimport status ${run.id}\` to record the accepted requests.\n`);
+      }
+      if (failure !== undefined || !upload) {
+        const error = failure;
+        if (isTransportError(error) && error.code === 'ABORTED') {
+          outcome = 'cancelled';
+          const status = await runStatus(run);
+          throw new CliError('REMOTE', `The upload was stopped: ${status.accepted} of ${plural(status.total, 'request')} accepted. Continue with \`scimport resume ${run.id}\`.`);
+        }
+        const converted = toCliError(error);
+        if (converted instanceof CliError && isTransportError(error) && !['QUOTA_EXCEEDED', 'RUN_LOCKED'].includes(error.code)) {
+          throw new CliError(converted.code, `${converted.message} Continue with \`scimport resume ${run.id}\`.`);
+        }
+        throw converted;
+      }
+      const users = run.manifest.chunks.reduce((n, c) => n + c.operations, 0);
+      if (!options.json) {
+        io.out(`Sent ${plural(upload.sentThisSession, 'request')} (${plural(upload.calls, 'call')}, ${upload.throttles} throttled) in ${describeMs(upload.durationMs)}: ${upload.accepted} of ${plural(upload.chunksTotal, 'request')} accepted.\n`);
+      }
+
+      let results: RunResults | undefined;
+      let lines: ResultLine[] = [];
+      if (options.wait !== false) {
+        const minutes = options.waitMinutes ?? connection.waitMinutes;
+        if (!options.json && connection.spec.mode === 'cloud') io.out(`Waiting up to ${minutes} min for the provisioning logs (Entra usually writes them within 5–10 minutes; Ctrl+C stops waiting)…\n`);
+        try {
+          results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal });
+        } catch (error) {
+          if (!(isTransportError(error) && error.code === 'ABORTED')) throw toCliError(error);
+          if (!options.json) io.out(`Stopped waiting. Read the results later with \`scimport status ${run.id} --wait\`.\n`);
+        }
+      } else if (!options.json) {
+        io.out(`Not waiting for results. Read them later with \`scimport status ${run.id} --wait\`.\n`);
+      }
+      let csv: string | undefined;
+      if (results) {
+        lines = resultLines(results, index);
+        csv = await writeResultsCsv(run, lines);
+        // Failed people are sent again by the next upload, even when their row does not change.
+        await recordFailures(io, run, results);
+        const failed = lines.filter((l) => l.status === 'failure').length;
+        if (failed > 0) message = `${plural(failed, 'user')} failed in the provisioning logs; the next upload sends them again.`;
+      }
+      if (options.json) {
+        io.out(
+          JSON.stringify({
+            runId: run.id,
+            ...counts,
+            ...(diff ? { diff } : {}),
+            requests: upload.chunksTotal,
+            calls: upload.calls,
+            throttled: upload.throttles,
+            acceptedRequests: upload.accepted,
+            accepted: users,
+            results: resultsJson(results, lines),
+          }) + '\n',
+        );
+      } else {
+        if (results) printResults(io, results, lines, csv);
+        if (counts.invalid > 0) io.out(`${plural(counts.invalid, 'row')} of the file ${counts.invalid === 1 ? 'was' : 'were'} left out because of errors: fix them (see ${join(run.dir, 'errors.csv')}) and upload again.\n`);
+      }
+      return counts.invalid > 0 || hasFailures(lines) ? EXIT.FINDINGS : EXIT.OK;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await connection.close();
+    }
   }
 }
 
@@ -341,6 +522,9 @@ export async function statusCommand(io: CliIo, runId: string, options: { wait?: 
   const dataDir = await ensureDataDir(io.env, io.cwd);
   const run = await openRun(dataDir, runId).catch((error: unknown) => Promise.reject(toCliError(error)));
   const spec = specFromRun(run.manifest.meta, run.id, io);
+  // status also repairs the snapshot after a crash between a 202 and its recording.
+  const snapshotNote = (error: unknown) => io.err(`scimport: warning: the snapshot was not updated (${errorSentence(error)}).\n`);
+  await recordAccepted(io, run).catch(snapshotNote);
   const status = await runStatus(run);
   const states = await readChunkStates(run);
   const history = await readUploadHistory(run);
@@ -361,6 +545,7 @@ export async function statusCommand(io: CliIo, runId: string, options: { wait?: 
       await connection.close();
     }
     lines = resultLines(results, await readRowIndex(run));
+    await recordFailures(io, run, results).catch(snapshotNote);
   }
   const csv = results ? await writeResultsCsv(run, lines) : undefined;
 
@@ -453,7 +638,7 @@ export async function schemaPushCommand(io: CliIo, options: { profile: string; j
 }
 
 /**
- * Adds `upload`, `resume`, `status`, `runs`, `schema push`, `login` and `emulator` to the program. `setStatus`
+ * Adds `upload`, `resume`, `status`, `runs`, `schema push`, `login`, `diff`, `history` and `emulator` to the program. `setStatus`
  * receives each command's exit status (errors are thrown as CliError and reported by runCli).
  */
 export function registerUploadCommands(program: Command, io: CliIo, setStatus: (code: number) => void): void {
@@ -474,9 +659,11 @@ export function registerUploadCommands(program: Command, io: CliIo, setStatus: (
       .requiredOption('-p, --profile <file>', 'mapping profile (JSON)')
       .option('--sheet <name|index>', 'worksheet name, or zero-based index (xlsx)')
       .option('--header-row <n>', 'header row number as Excel shows it', positiveInteger)
-      .option('--dry-run', 'do everything except sending: print the plan'),
+      .option('--dry-run', 'do everything except sending: print the plan')
+      .option('--full', 'send everyone in the file, not only what changed since the last accepted upload')
+      .option('--allow-mass-changes', 'send although the safety gate would stop it (many disables or changes at once)'),
   )
-    .addHelpText('after', ENV_HELP)
+    .addHelpText('after', DELTA_HELP + ENV_HELP)
     .action(async (input: string, opts: Omit<UploadArgs, 'input'>) => {
       setStatus(await uploadCommand(io, { ...opts, input }));
     });
@@ -526,6 +713,9 @@ export function registerUploadCommands(program: Command, io: CliIo, setStatus: (
     .action(async (opts: { profile: string; deviceCode?: boolean }) => {
       setStatus(await loginCommand(io, opts));
     });
+
+  registerDiffCommands(program, io, setStatus);
+  registerHistoryCommands(program, io, setStatus);
 
   program
     .command('emulator')

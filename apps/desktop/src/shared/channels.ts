@@ -10,6 +10,7 @@ export const CHANNELS = [
   'file:open',
   'file:status',
   'file:rows',
+  'file:rowAt',
   'file:close',
   'profile:autoMap',
   'profile:importPsd1',

@@ -340,6 +340,7 @@ export const REQUESTS = {
     .strict(),
   'file:status': z.object({ tableId: id }).strict(),
   'file:rows': z.object({ tableId: id, ...page }).strict(),
+  'file:rowAt': z.object({ tableId: id, row: z.number().int().min(1) }).strict(),
   'file:close': z.object({ tableId: id }).strict(),
   'profile:autoMap': z.object({ tableId: id, name: z.string().max(200).optional() }).strict(),
   'profile:importPsd1': z.object({ text: z.string().max(5_000_000), fileName: z.string().max(255).optional() }).strict(),
@@ -381,6 +382,7 @@ export interface Responses {
   'file:open': TableInfo;
   'file:status': TableStatus;
   'file:rows': { rows: RowView[]; rowsRead: number; done: boolean };
+  'file:rowAt': { row?: RowView; columns: ColumnView[] };
   'file:close': { closed: boolean };
   'profile:autoMap': { profile: ProfileData; notes: string[]; unplaced: string[]; missingRequired: string[]; placements: { header: string; path: string; confidence: string }[] };
   'profile:importPsd1': { profile: ProfileData; untranslated: { key: string; source: string; reason: string }[] };

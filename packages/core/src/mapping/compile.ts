@@ -8,6 +8,8 @@ import jsonata from 'jsonata';
 import { CoreError, isCoreError } from '../errors';
 import type { Profile } from '../profile/types';
 import { analyzeMapping } from './analyze';
+import { compileFast, jsonSizeBound } from './fast';
+import type { RegisteredFunction } from './fast';
 import { blank, bool, digits, entraDate, HELPER_FUNCTIONS, makeLookup, makePad, str, title, upn } from './helpers';
 
 /** Bounds on one row's evaluation. */
@@ -41,6 +43,27 @@ export interface CompiledMapping {
    * MAPPING_RUNTIME, MAPPING_TIMEOUT, MAPPING_TOO_LARGE or MAPPING_TOO_DEEP.
    */
   evaluate(input: Record<string, unknown>): Promise<unknown>;
+  /**
+   * The same evaluation without awaiting, present when the expression compiled to the fast path
+   * (`engine === 'compiled'`). Takes one row object (as `toMappingInput` makes); throws the same CoreErrors.
+   */
+  evaluateSync?(input: Record<string, unknown>): unknown;
+  /**
+   * `compiled`: the expression runs as synchronous closures built from its syntax tree; `interpreter`:
+   * it uses constructs the compiler does not cover and runs in jsonata's evaluator. Results are the same.
+   */
+  readonly engine: 'compiled' | 'interpreter';
+  /** Why the expression stays with the interpreter (the first construct the compiler does not cover). */
+  readonly fallbackReason?: string;
+}
+
+/** How to compile; the default is right for every caller except tests and benchmarks comparing engines. */
+export interface CompileOptions {
+  /**
+   * `auto` (default): the compiled fast path when the expression allows it, else the interpreter.
+   * `interpreter`: always jsonata's evaluator (the reference the fast path is measured and tested against).
+   */
+  engine?: 'auto' | 'interpreter';
 }
 
 export const DEFAULT_MAPPING_LIMITS: Required<MappingLimits> = {
@@ -105,6 +128,7 @@ function formatBytes(bytes: number): string {
 export function compileMapping(
   profile: Pick<Profile, 'mapping' | 'lookups' | 'input'>,
   limits: MappingLimits = {},
+  options: CompileOptions = {},
 ): CompiledMapping {
   const bounds = { ...DEFAULT_MAPPING_LIMITS };
   for (const key of Object.keys(DEFAULT_MAPPING_LIMITS) as (keyof MappingLimits)[]) {
@@ -132,18 +156,22 @@ export function compileMapping(
   const tooLarge = (): CoreError =>
     new CoreError('MAPPING_TOO_LARGE', `The mapping built more than ${formatBytes(bounds.maxOutputBytes)} of text for one row and was stopped`);
   const defaultPattern = profile.input?.dateFormat;
-  expr.registerFunction('entraDate', (v: unknown, p?: string) => entraDate(v, p, defaultPattern), '<xs?:s>');
-  expr.registerFunction('lookup', makeLookup(profile.lookups), '<xx?x?:x>');
-  expr.registerFunction('title', title, '<s-:s>');
-  // Spreadsheet users reach for UPPER/LOWER; JSONata spells them $uppercase/$lowercase.
-  expr.registerFunction('upper', (s?: string) => s?.toUpperCase(), '<s-:s>');
-  expr.registerFunction('lower', (s?: string) => s?.toLowerCase(), '<s-:s>');
-  expr.registerFunction('blank', blank, '<x-:x>');
-  expr.registerFunction('upn', upn, '<xxs:s>');
-  expr.registerFunction('bool', bool, '<x-:b>');
-  expr.registerFunction('digits', digits, '<x-n?:s>');
-  expr.registerFunction('str', str, '<x-:s>');
-  expr.registerFunction('pad', makePad(bounds.maxOutputBytes, tooLarge), '<s-ns?:s>');
+  // One list serves both engines, so the compiled path calls exactly the functions jsonata would.
+  const helpers: RegisteredFunction[] = [
+    { name: 'entraDate', implementation: (v: unknown, p?: string) => entraDate(v, p, defaultPattern), signature: '<xs?:s>' },
+    { name: 'lookup', implementation: makeLookup(profile.lookups), signature: '<xx?x?:x>' },
+    { name: 'title', implementation: title, signature: '<s-:s>' },
+    // Spreadsheet users reach for UPPER/LOWER; JSONata spells them $uppercase/$lowercase.
+    { name: 'upper', implementation: (s?: string) => s?.toUpperCase(), signature: '<s-:s>' },
+    { name: 'lower', implementation: (s?: string) => s?.toLowerCase(), signature: '<s-:s>' },
+    { name: 'blank', implementation: blank, signature: '<x-:x>' },
+    { name: 'upn', implementation: upn, signature: '<xxs:s>' },
+    { name: 'bool', implementation: bool, signature: '<x-:b>' },
+    { name: 'digits', implementation: digits, signature: '<x-n?:s>' },
+    { name: 'str', implementation: str, signature: '<x-:s>' },
+    { name: 'pad', implementation: makePad(bounds.maxOutputBytes, tooLarge), signature: '<s-ns?:s>' },
+  ];
+  for (const helper of helpers) expr.registerFunction(helper.name, helper.implementation, helper.signature);
 
   // jsonata's own guardrails (timeout, stack, sequence) bound time and depth; this exit hook bounds
   // memory: no single string may exceed the output limit, and the text built by functions and
@@ -162,6 +190,14 @@ export function compileMapping(
   expr.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, onExit);
 
   const analysis = analyzeMapping(expr.ast());
+  const fast =
+    options.engine === 'interpreter'
+      ? ({ ok: false, reason: 'the interpreter was asked for' } as const)
+      : compileFast(expr.ast(), {
+          helpers,
+          maxDepth: bounds.maxDepth,
+          limits: { timeoutMs: bounds.timeoutMs, maxOutputBytes: bounds.maxOutputBytes, maxSequence: MAX_SEQUENCE, textBudget: budget, tooLarge },
+        });
 
   const runtimeError = (err: unknown): CoreError => {
     const e = (err ?? {}) as JsonataErrorLike & { name?: unknown };
@@ -197,28 +233,58 @@ export function compileMapping(
     return new CoreError('MAPPING_RUNTIME', message, { location, cause: err });
   };
 
-  return {
+  const checkOutput = (result: unknown): unknown => {
+    // Nearly every row is far below the limit: a bound settles it without writing the JSON.
+    if (jsonSizeBound(result, bounds.maxOutputBytes) <= bounds.maxOutputBytes) return result;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch (err) {
+      throw runtimeError(err instanceof RangeError ? tooLarge() : err);
+    }
+    if (json !== undefined && Buffer.byteLength(json, 'utf8') > bounds.maxOutputBytes) {
+      throw new CoreError('MAPPING_TOO_LARGE', `The mapping produced more than ${formatBytes(bounds.maxOutputBytes)} of output for one row`);
+    }
+    return result;
+  };
+
+  const interpret = async (input: Record<string, unknown>): Promise<unknown> => {
+    let result: unknown;
+    try {
+      result = await expr.evaluate(input);
+    } catch (err) {
+      throw runtimeError(err);
+    }
+    return checkOutput(result);
+  };
+
+  const common = {
     expression,
     referencedHeaders: analysis.referencedHeaders,
     headersFor: analysis.headersFor,
     pathAt: analysis.pathAt,
-    async evaluate(input) {
-      let result: unknown;
-      try {
-        result = await expr.evaluate(input);
-      } catch (err) {
-        throw runtimeError(err);
-      }
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(result);
-      } catch (err) {
-        throw runtimeError(err instanceof RangeError ? tooLarge() : err);
-      }
-      if (json !== undefined && Buffer.byteLength(json, 'utf8') > bounds.maxOutputBytes) {
-        throw new CoreError('MAPPING_TOO_LARGE', `The mapping produced more than ${formatBytes(bounds.maxOutputBytes)} of output for one row`);
-      }
-      return result;
-    },
+  };
+  if (!fast.ok) {
+    return { ...common, engine: 'interpreter', fallbackReason: fast.reason, evaluate: interpret };
+  }
+  const compiled = fast.mapping;
+  const evaluateSync = (input: Record<string, unknown>): unknown => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new CoreError('INVALID_ARGUMENT', 'evaluateSync takes one row as an object of values keyed by header.');
+    }
+    let result: unknown;
+    try {
+      result = compiled.evaluate(input);
+    } catch (err) {
+      throw runtimeError(err);
+    }
+    return checkOutput(result);
+  };
+  return {
+    ...common,
+    engine: 'compiled',
+    evaluateSync,
+    // A list as input is jsonata's special case of a wrapped array: the interpreter keeps that rule.
+    evaluate: async (input) => (input !== null && typeof input === 'object' && !Array.isArray(input) ? evaluateSync(input) : interpret(input)),
   };
 }

@@ -3,7 +3,7 @@
  * evaluation, and run a profile's own tests.
  */
 export { compileMapping, DEFAULT_MAPPING_LIMITS } from './compile';
-export type { CompiledMapping, MappingLimits } from './compile';
+export type { CompiledMapping, CompileOptions, MappingLimits } from './compile';
 export { mapRow, stripEmpty, toMappingInput } from './map-row';
 export type { MapRowResult } from './map-row';
 export { describeDifferences, PROFILE_TEST_FILE, runProfileTests } from './profile-tests';

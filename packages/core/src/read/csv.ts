@@ -187,7 +187,14 @@ function readFailure(file: string, error: unknown): CoreError {
 function parseFailure(file: string, error: unknown, line: number): CoreError {
   if (isCoreError(error)) return error;
   const code = (error as CsvError).code;
-  if (code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE') {
+  if (code === 'CSV_MAX_RECORD_SIZE') {
+    // Usually an unclosed quote swallowing the rest of the file; otherwise one absurdly long value.
+    return new CoreError('CSV_MALFORMED', `${file}, line ${line}: the row starting on this line is longer than 1 MB. Usually a quoted value's closing quote (") is missing, so the rest of the file runs into one value; otherwise a value on that line is far longer than a spreadsheet cell can hold (32,767 characters). Open the file in a text editor, fix line ${line} and try again.`, {
+      location: { file, row: line },
+      cause: error,
+    });
+  }
+  if (code === 'CSV_QUOTE_NOT_CLOSED') {
     return new CoreError('CSV_MALFORMED', `${file}, line ${line}: a quoted value starts on this line and its closing quote (") is missing, so the rest of the file cannot be split into rows. Open the file in a text editor, add the missing quote on line ${line} and try again.`, {
       location: { file, row: line },
       cause: error,

@@ -149,6 +149,21 @@ export class TableService {
     return { rows, rowsRead: t.rows.length, done: t.done };
   }
 
+  /** The row with this number as Excel shows it (rows are in file order, so a binary search finds it). */
+  rowAt(tableId: string, rowNumber: number): { row?: RowView; columns: ColumnView[] } {
+    const t = this.get(tableId);
+    let lo = 0;
+    let hi = t.rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = t.rows[mid]!;
+      if (r.row === rowNumber) return { row: view(r, mid), columns: t.info.columns };
+      if (r.row < rowNumber) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return { columns: t.info.columns };
+  }
+
   /** One row as the core sees it (for the mapping preview). */
   sourceRow(tableId: string, index: number): { source: SourceRow; view: RowView } {
     const t = this.get(tableId);

@@ -32,6 +32,8 @@ export class RunContext {
   constructor(
     readonly limits: FastLimits,
     slots: number,
+    /** The input of the evaluation, which `$$` names. */
+    readonly root: unknown,
   ) {
     this.vars = slots === 0 ? EMPTY : new Array<unknown>(slots);
     this.deadline = performance.now() + limits.timeoutMs;

@@ -15,8 +15,6 @@ interface Param {
   subtype?: string;
 }
 
-const PLURAL: Record<string, string> = { a: 'arrays', b: 'booleans', f: 'functions', n: 'numbers', o: 'objects', s: 'strings' };
-
 /** The type letter jsonata gives a value; `m` is missing (undefined). */
 export function typeLetter(value: unknown): string {
   if (isFunctionValue(value)) return 'f';
@@ -152,7 +150,7 @@ export class Signature {
       const matched = match[index + 1] ?? '';
       if (matched === '') {
         if (param.context && param.contextRegex) {
-          if (!param.contextRegex.test(typeLetter(context))) throw new EvalError('T0411', context);
+          if (!param.contextRegex.test(typeLetter(context))) throw new EvalError('T0411', context, undefined, undefined, argIndex + 1);
           validated.push(context);
         } else {
           validated.push(args[argIndex]);
@@ -179,7 +177,7 @@ export class Signature {
                 }
               }
             }
-            if (!ok) throw Object.assign(new EvalError('T0412', arg), { index: argIndex + 1, type: PLURAL[param.subtype ?? ''] });
+            if (!ok) throw new EvalError('T0412', arg, undefined, undefined, argIndex + 1);
             if (single !== 'a') arg = [arg];
           }
         }
@@ -197,9 +195,9 @@ export class Signature {
     for (const param of this.params) {
       partial += param.regex;
       const m = new RegExp(partial).exec(letters);
-      if (m === null) throw new EvalError('T0410', args[goodTo]);
+      if (m === null) throw new EvalError('T0410', args[goodTo], undefined, undefined, goodTo + 1);
       goodTo = m[0].length;
     }
-    throw new EvalError('T0410', args[goodTo]);
+    throw new EvalError('T0410', args[goodTo], undefined, undefined, goodTo + 1);
   }
 }

@@ -11,18 +11,27 @@ export class EvalError extends Error {
   position: number | undefined;
   token: string | undefined;
   readonly value: unknown;
+  /** One-based index of the argument a signature error is about. */
+  readonly index: number | undefined;
 
-  constructor(code: string, value?: unknown, position?: number, token?: string) {
+  constructor(code: string, value?: unknown, position?: number, token?: string, index?: number) {
     super(code);
     this.code = code;
     this.value = value;
     this.position = position;
     this.token = token;
-    this.message = describeError(code, value, token);
+    this.index = index;
+    this.describe();
+  }
+
+  /** Writes the message again, once the operator or function the error belongs to is known. */
+  describe(): void {
+    this.message = describeError(this);
   }
 }
 
 function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -31,17 +40,20 @@ function shown(value: unknown): string {
 }
 
 /** Our own wording of the jsonata error codes the fast path raises (the codes, not the text, are what match). */
-function describeError(code: string, value: unknown, token: string | undefined): string {
-  const op = token === undefined ? 'the' : `the ${token}`;
+function describeError(err: EvalError): string {
+  const { code, value, token, index } = err;
+  const op = token === undefined ? 'the operator' : `the ${token} operator`;
+  const fn = token === undefined ? 'a function' : `$${token}`;
+  const arg = index === undefined ? 'an argument' : `argument ${index}`;
   switch (code) {
     case 'T2001':
-      return `The left side of ${op} operator must evaluate to a number, not ${shown(value)}`;
+      return `The left side of ${op} must evaluate to a number, not ${shown(value)}`;
     case 'T2002':
-      return `The right side of ${op} operator must evaluate to a number, not ${shown(value)}`;
+      return `The right side of ${op} must evaluate to a number, not ${shown(value)}`;
     case 'T2009':
-      return `The values either side of ${op} operator must be of the same type, not ${shown(value)}`;
+      return `The values either side of ${op} must be of the same type (both numbers or both texts), not ${shown(value)}`;
     case 'T2010':
-      return `The values either side of ${op} operator must be numbers or texts, not ${shown(value)}`;
+      return `The values either side of ${op} must be numbers or texts, not ${shown(value)}`;
     case 'D1001':
       return `The number ${shown(value)} is out of range`;
     case 'D1002':
@@ -53,23 +65,23 @@ function describeError(code: string, value: unknown, token: string | undefined):
     case 'D1013':
       return `The key ${shown(value)} is reserved`;
     case 'T0410':
-      return `An argument of ${token === undefined ? 'a function' : `$${token}`} has the wrong type (${shown(value)})`;
+      return `The value ${shown(value)} given as ${arg} of ${fn} has the wrong type`;
     case 'T0411':
-      return `The context value is not a valid argument of ${token === undefined ? 'a function' : `$${token}`}`;
+      return `${fn} was called without ${arg}, and the value in context (${shown(value)}) cannot stand in for it`;
     case 'T0412':
-      return `An argument of ${token === undefined ? 'a function' : `$${token}`} must be a list of one type of value (${shown(value)})`;
+      return `${arg} of ${fn} must be a list of one kind of value, not ${shown(value)}`.replace(/^a/, 'A');
     case 'D3001':
       return `Cannot turn ${shown(value)} into text`;
     case 'D3010':
       return 'The second argument of $replace cannot be empty text';
     case 'D3011':
       return 'The fourth argument of $replace must be a positive number';
+    case 'D3012':
+      return `The pattern given to ${fn} must be text, not ${shown(value)}`;
     case 'D3020':
       return 'The third argument of $split must be a positive number';
     case 'D3030':
       return `Unable to cast value to a number: ${shown(value)}`;
-    case 'D3012':
-      return 'The pattern argument of $replace must be text';
     case 'D2015':
       return `The mapping built a list of more than ${shown(value)} items`;
     case 'D1012':
@@ -127,8 +139,7 @@ export function isFunctionValue(value: unknown): boolean {
 
 /** True when a value (deeply) holds something jsonata would take for a function. */
 export function holdsFunctionLike(value: unknown, depth = 0): boolean {
-  if (typeof value === 'function') return true;
-  if (value === null || typeof value !== 'object') return false;
+  if (value === null || typeof value !== 'object') return typeof value === 'function';
   if (depth > 64) return true;
   if (Array.isArray(value)) {
     for (const item of value) if (holdsFunctionLike(item, depth + 1)) return true;
@@ -136,8 +147,10 @@ export function holdsFunctionLike(value: unknown, depth = 0): boolean {
   }
   const v = value as Record<string, unknown>;
   if (v._jsonata_function === true || v._jsonata_lambda === true) return true;
+  // Inherited keys are looked at too: a false alarm only costs the careful (slower) rules.
   for (const key in v) {
-    if (Object.prototype.hasOwnProperty.call(v, key) && holdsFunctionLike(v[key], depth + 1)) return true;
+    const item = v[key];
+    if (typeof item === 'object' ? item !== null && holdsFunctionLike(item, depth + 1) : typeof item === 'function') return true;
   }
   return false;
 }

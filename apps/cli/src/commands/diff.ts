@@ -1,0 +1,483 @@
+/**
+ * `scimport diff`, and the snapshot bookkeeping that `upload`, `resume` and `status` share: what the file
+ * holds against what the target last accepted, the plan (delta + leavers + safety gate) built from it, and
+ * the snapshot updates once Entra has answered.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import {
+  BulkChunker,
+  type BulkOperation,
+  type BulkRequest,
+  type CurrentUser,
+  type DiffRecord,
+  type DiffResult,
+  type Profile,
+  type SnapshotTarget,
+  type TransformSummary,
+  type UploadPlan,
+  SnapshotStore,
+  compileMapping,
+  diffUsers,
+  loadProfile,
+  mapRow,
+  openTable,
+  planUpload,
+  snapshotKeyFromEnv,
+} from '@scimport/core';
+import { type Run, type RunResults, readChunk, readChunkStates } from '@scimport/transport';
+import { dataDirPath, writeFileAtomic } from '../data-dir';
+import { EXIT } from '../errors';
+import { formatFinding, plural } from '../format';
+import type { CliIo } from '../io';
+import { runTransformLike } from './transform';
+import { describeTarget, specFromProfile, targetOf } from './upload-connection';
+
+/** Folder of the snapshots inside the data folder (one file per tenant + job). */
+export const SNAPSHOT_DIR = 'snapshots';
+/** Per run: which accepted chunks are already in the snapshot, so a resume or status never applies one twice. */
+const APPLIED_FILE = 'snapshot-applied.json';
+
+/** The snapshot store of a data folder, encrypted when SCIMPORT_SNAPSHOT_KEY is set. */
+export function snapshotStore(io: CliIo, dataDir: string): SnapshotStore {
+  return new SnapshotStore({ dir: join(dataDir, SNAPSHOT_DIR), key: snapshotKeyFromEnv(io.env) });
+}
+
+export interface DeltaArgs {
+  input: string;
+  /** Path of the profile as given (resolved against io.cwd). */
+  profile: string;
+  sheet?: string;
+  headerRow?: number;
+  /** Folder the transform writes its bulk files and errors.csv into (the caller removes it). */
+  staging: string;
+  dataDir: string;
+  target: SnapshotTarget;
+  full?: boolean;
+  allowMassChanges?: boolean;
+}
+
+/** What the file holds against the target's snapshot, and what an upload would send. */
+export interface Delta {
+  profile: Profile;
+  summary: TransformSummary;
+  /** The diff as reported: `missing` no longer holds people whose rows have errors (see `leftOut`). */
+  diff: DiffResult;
+  plan: UploadPlan;
+  /** People of the snapshot whose rows are in the file but have errors: neither leavers nor sent. */
+  leftOut: string[];
+  /**
+   * Leavers not disabled in this run although the policy is `disable`: some rows with errors have no
+   * readable externalId, so any leaver might be one of them. 0 when nothing was withheld.
+   */
+  withheld: number;
+  /** Rows with errors whose externalId cannot be read. */
+  unidentified: number;
+  /** People in the snapshot before this run (all of them, disabled included). */
+  snapshotSize: number;
+  /** Of those, the people the last uploads left active: the base of the gate's percentages. */
+  snapshotActive: number;
+}
+
+/** `--sheet 2` means the third sheet only when no sheet is named "2" (as in transform). */
+function sheetOption(sheet: string | undefined): string | number | undefined {
+  if (sheet === undefined) return undefined;
+  return /^\d+$/.test(sheet) ? Number(sheet) : sheet;
+}
+
+/**
+ * The externalIds of the given rows, mapped again without validation. A row with an error is not sent, but
+ * its person is still in the file: without this, a typo in someone's e-mail address would make them a
+ * "leaver" and, under the disable policy, switch their account off.
+ */
+async function externalIdsOfRows(input: string, profile: Profile, args: Pick<DeltaArgs, 'sheet' | 'headerRow'>, rows: Set<number>): Promise<{ ids: Set<string>; unidentified: number }> {
+  const mapping = compileMapping(profile);
+  const sheet = sheetOption(args.sheet);
+  const table = await openTable(input, {
+    ...profile.input,
+    ...(sheet !== undefined ? { sheet } : {}),
+    ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
+  });
+  const ids = new Set<string>();
+  let unidentified = 0;
+  try {
+    for await (const row of table.rows()) {
+      if (!rows.has(row.origin.row)) continue;
+      const { user } = await mapRow(mapping, row, table.columns);
+      const id = user?.externalId;
+      const text = typeof id === 'string' || typeof id === 'number' ? String(id) : '';
+      if (text.trim() === '') unidentified++;
+      else {
+        ids.add(text);
+        ids.add(text.trim());
+      }
+    }
+  } finally {
+    await table.close();
+  }
+  return { ids, unidentified };
+}
+
+/** The operations of the bulk files a transform wrote, in upload order (managers first). */
+async function readOperations(summary: TransformSummary): Promise<BulkOperation[]> {
+  const ops: BulkOperation[] = [];
+  for (const file of summary.written.filter((f) => /bulk-\d+\.json$/.test(f))) {
+    const request = JSON.parse(await readFile(file, 'utf8')) as BulkRequest;
+    ops.push(...request.Operations);
+  }
+  return ops;
+}
+
+/**
+ * Transform the file into `staging`, compare it with the target's snapshot and plan the upload. Throws
+ * CoreError SNAPSHOT_UNREADABLE (reported with what to do) when the snapshot cannot be read.
+ */
+export async function computeDelta(io: CliIo, args: DeltaArgs): Promise<Delta> {
+  const profile = await loadProfile(resolve(io.cwd, args.profile));
+  const errorRows = new Set<number>();
+  const summary = await runTransformLike(
+    io,
+    { input: args.input, profile: args.profile, out: args.staging, ...(args.sheet !== undefined ? { sheet: args.sheet } : {}), ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}) },
+    true,
+    (finding) => {
+      if (finding.severity === 'error' && finding.row !== undefined) errorRows.add(finding.row);
+    },
+  );
+  const rowOf = new Map(summary.sent.map((s) => [s.externalId, s.row]));
+  const current: CurrentUser[] = (await readOperations(summary)).map((op) => {
+    const row = rowOf.get(op.data.externalId);
+    return { externalId: op.data.externalId, data: op.data, ...(row !== undefined ? { row } : {}) };
+  });
+  const snapshot = await snapshotStore(io, args.dataDir).load(args.target);
+  const full = diffUsers(current, snapshot);
+  const base = full.counts.changed + full.counts.unchanged + full.counts.missing;
+
+  let leftOut: string[] = [];
+  let unidentified = 0;
+  let records = full.records;
+  if (full.counts.missing > 0 && errorRows.size > 0) {
+    const found = await externalIdsOfRows(resolve(io.cwd, args.input), profile, args, errorRows);
+    unidentified = found.unidentified;
+    leftOut = records.filter((r) => r.kind === 'missing' && found.ids.has(r.externalId)).map((r) => r.externalId);
+    const out = new Set(leftOut);
+    records = records.filter((r) => !(r.kind === 'missing' && out.has(r.externalId)));
+  }
+  const diff: DiffResult = { counts: { ...full.counts, missing: full.counts.missing - leftOut.length }, records };
+
+  // Disabling someone who is only hiding behind an unreadable row is the mistake this tool must not make.
+  const withhold = profile.leavers?.policy === 'disable' && unidentified > 0 && diff.counts.missing > 0;
+  // Core's gate counts every `changed` record, retries of failed people included. Sending someone again
+  // exactly as last accepted changes nothing, and a bad first day (say, half the managers unresolved) must
+  // not block the retry, so retries without an attribute change are taken out of the gate's count here.
+  // The plan's operations come from the records, which are left untouched.
+  const retriesOnly = records.filter((r) => r.kind === 'changed' && r.retry && (r.changes?.length ?? 0) === 0).length;
+  const forPlan: DiffResult = {
+    counts: { ...diff.counts, changed: diff.counts.changed - retriesOnly, ...(withhold ? { missing: 0 } : {}) },
+    records: withhold ? records.filter((r) => r.kind !== 'missing') : records,
+  };
+  const plan = planUpload(forPlan, profile, {
+    ...(args.full ? { full: true } : {}),
+    ...(args.allowMassChanges ? { allowMassChanges: true } : {}),
+    snapshotSize: base,
+  });
+  return { profile, summary, diff, plan, leftOut, withheld: withhold ? diff.counts.missing : 0, unidentified, snapshotSize: snapshot.size, snapshotActive: base };
+}
+
+/** The plan's operations, then the disables, cut into bulk requests at the profile's chunk size. */
+export function chunkPlan(plan: UploadPlan, profile: Profile): BulkRequest[] {
+  const chunker = new BulkChunker({
+    ...(profile.output?.chunkSize !== undefined ? { chunkSize: profile.output.chunkSize } : {}),
+    ...(profile.output?.failOnErrors !== undefined ? { failOnErrors: profile.output.failOnErrors } : {}),
+  });
+  const requests: BulkRequest[] = [];
+  for (const op of [...plan.operations, ...plan.disables]) {
+    const full = chunker.push(op);
+    if (full) requests.push(full);
+  }
+  const last = chunker.flush();
+  if (last) requests.push(last);
+  return requests;
+}
+
+interface AppliedFile {
+  version: 1;
+  chunks: number[];
+}
+
+async function readApplied(run: Run): Promise<Set<number>> {
+  try {
+    const file = JSON.parse(await readFile(join(run.dir, APPLIED_FILE), 'utf8')) as AppliedFile;
+    return new Set(file.version === 1 && Array.isArray(file.chunks) ? file.chunks : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Put the operations of every chunk Entra accepted (202), and not yet recorded, into the target's snapshot,
+ * and save it. Called after each upload session (also one that failed half-way) and by `status`, so a chunk
+ * is recorded however the process ended. Returns how many people were recorded.
+ */
+export async function recordAccepted(io: CliIo, run: Run): Promise<number> {
+  const states = await readChunkStates(run);
+  const applied = await readApplied(run);
+  const fresh = run.manifest.chunks.filter((c) => states[c.index - 1]?.state === 'accepted' && !applied.has(c.index));
+  if (fresh.length === 0) return 0;
+  const store = snapshotStore(io, run.dataDir);
+  const target = run.manifest.target;
+  const snapshot = await store.load(target);
+  let n = 0;
+  for (const chunk of fresh) {
+    const state = states[chunk.index - 1];
+    const at = state?.state === 'accepted' ? new Date(state.at) : new Date();
+    n += snapshot.markAccepted((await readChunk(run, chunk.index)).Operations, at);
+    applied.add(chunk.index);
+  }
+  await store.save(target, snapshot);
+  // Written after the snapshot: a crash in between applies the same chunks again, with the same result.
+  await writeFileAtomic(join(run.dir, APPLIED_FILE), JSON.stringify({ version: 1, chunks: [...applied].sort((a, b) => a - b) } satisfies AppliedFile) + '\n');
+  return n;
+}
+
+/**
+ * Mark in the snapshot the people whose provisioning log says their operation of this run failed, so the
+ * next upload sends them again. Only where the snapshot still holds this run's payload for them: a later
+ * run that sent them again has the last word. Returns how many were marked.
+ */
+export async function recordFailures(io: CliIo, run: Run, results: RunResults): Promise<number> {
+  const failed = results.rows.filter((r) => r.status === 'failure');
+  if (failed.length === 0) return 0;
+  const states = await readChunkStates(run);
+  const store = snapshotStore(io, run.dataDir);
+  const target = run.manifest.target;
+  const snapshot = await store.load(target);
+  let n = 0;
+  for (const row of failed) {
+    const state = states[row.chunk - 1];
+    const record = snapshot.records.get(row.externalId);
+    if (state?.state !== 'accepted' || !record || record.failedAt !== undefined) continue;
+    if (record.acceptedAt !== new Date(state.at).toISOString()) continue;
+    const when = Date.parse(row.activityDateTime);
+    n += snapshot.markFailed([row.externalId], Number.isNaN(when) ? new Date() : new Date(when));
+  }
+  if (n > 0) await store.save(target, snapshot);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reporting
+
+/** What the leaver policy does with the missing people, in words. */
+export function leaverAction(delta: Pick<Delta, 'profile' | 'withheld'>): string {
+  const policy = delta.profile.leavers?.policy ?? 'ignore';
+  if (policy === 'ignore') return 'will be left as they are in Entra (leavers policy "ignore")';
+  if (delta.withheld > 0) return 'will NOT be disabled this time (leavers policy "disable", but some rows with errors have no readable externalId)';
+  return 'will be disabled (active: false; leavers policy "disable")';
+}
+
+const people = (n: number): string => `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
+
+const MAX_VALUE = 80;
+
+function showValue(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  const text = JSON.stringify(value);
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+}
+
+function recordAction(record: DiffRecord, delta: Pick<Delta, 'profile' | 'withheld'>): string | undefined {
+  if (record.kind !== 'missing') return undefined;
+  if ((delta.profile.leavers?.policy ?? 'ignore') === 'ignore') return 'none';
+  return delta.withheld > 0 ? 'withheld' : 'disable';
+}
+
+/** The `records` of `diff --json`: everyone but the unchanged, in file order, then the missing. */
+export function diffRecordsJson(delta: Delta) {
+  return delta.diff.records
+    .filter((r) => r.kind !== 'unchanged')
+    .map((r) => {
+      const action = recordAction(r, delta);
+      return {
+        externalId: r.externalId,
+        kind: r.kind,
+        row: r.row ?? null,
+        changes: r.changes ? r.changes.map((c) => ({ path: c.path, before: c.before ?? null, after: c.after ?? null })) : null,
+        ...(r.retry ? { retry: true } : {}),
+        ...(action ? { action } : {}),
+      };
+    });
+}
+
+/** The diff's counts as the CLI prints them (numbers). */
+export function countsJson(delta: Delta) {
+  const c = delta.diff.counts;
+  return { new: c.new, changed: c.changed, unchanged: c.unchanged, missing: c.missing, returning: c.returning, alreadyDisabled: c.alreadyDisabled, leftOut: delta.leftOut.length };
+}
+
+/** The counts block: one line per kind, what happens to the missing, and the notes that go with it. */
+export function printCounts(io: CliIo, delta: Delta): void {
+  const c = delta.diff.counts;
+  if (delta.snapshotSize === 0) io.out('No upload to this target is recorded on this computer yet: everyone in the file is new.\n');
+  else {
+    const disabled = delta.snapshotSize - delta.snapshotActive;
+    io.out(`Compared with the last accepted upload to this target (${people(delta.snapshotActive)} active${disabled > 0 ? `, ${disabled.toLocaleString('en-US')} disabled` : ''}):\n`);
+  }
+  const line = (label: string, n: number, note = '') => io.out(`  ${label.padEnd(10)} ${n.toLocaleString('en-US').padStart(7)}${note ? `  ${note}` : ''}\n`);
+  line('new', c.new);
+  line('changed', c.changed);
+  line('unchanged', c.unchanged);
+  line('missing', c.missing, c.missing > 0 ? leaverAction(delta) : '');
+  line('returning', c.returning, c.returning > 0 ? 'will be re-enabled' : '');
+  if (delta.leftOut.length > 0) {
+    io.out(`  ${people(delta.leftOut.length)} of the last upload ${delta.leftOut.length === 1 ? 'is' : 'are'} in the file on rows with errors: not sent and not treated as leavers.\n`);
+  }
+  if (delta.withheld > 0) {
+    io.out(
+      `  ${plural(delta.unidentified, 'row')} with errors ${delta.unidentified === 1 ? 'has' : 'have'} no readable externalId, so scimport cannot tell whether ${delta.unidentified === 1 ? 'it is' : 'they are'} among the ${plural(delta.withheld, 'leaver')}; ` +
+        'nobody is disabled until those rows are fixed.\n',
+    );
+  }
+}
+
+/** Every record that is not unchanged, with its attribute changes. */
+export function printRecords(io: CliIo, delta: Delta): void {
+  for (const r of delta.diff.records) {
+    if (r.kind === 'unchanged') continue;
+    const where = r.row !== undefined ? `row ${r.row}` : '';
+    const retry = r.retry ? ' (its last upload failed: sent again)' : '';
+    const head = `${r.kind.padEnd(9)} ${where.padEnd(9)} externalId ${r.externalId}${retry}`;
+    if (r.kind === 'missing') {
+      io.out(`${head}: ${leaverAction(delta)}\n`);
+      continue;
+    }
+    io.out(head + '\n');
+    for (const change of r.changes ?? []) io.out(`            ${change.path}: ${showValue(change.before)} → ${showValue(change.after)}\n`);
+  }
+}
+
+/** The gate's verdict and what an upload would send. */
+export function printGate(io: CliIo, delta: Delta): void {
+  const { plan } = delta;
+  const users = plan.operations.length;
+  const disables = plan.disables.length;
+  const what = `${plural(users, 'user')}${disables > 0 ? ` and ${plural(disables, 'disable')}` : ''} in ${plural(plan.calls, 'request')}`;
+  if (plan.gate.tripped) {
+    io.out(`Safety gate: an upload would be stopped before sending anything (it would send ${what}):\n`);
+    for (const reason of plan.gate.reasons) io.out(`  ${reason}\n`);
+  } else if (plan.gate.reasons.length > 0) {
+    io.out(`Safety gate: passed with --allow-mass-changes, although:\n`);
+    for (const reason of plan.gate.reasons) io.out(`  ${reason}\n`);
+  } else if (users + disables === 0) {
+    io.out('Safety gate: passes. Nothing changed since the last upload: an upload would send nothing.\n');
+  } else {
+    io.out(`Safety gate: passes. An upload would send ${what}.\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// scimport diff
+
+export interface DiffArgs {
+  input: string;
+  profile: string;
+  sheet?: string;
+  headerRow?: number;
+  json?: boolean;
+  full?: boolean;
+}
+
+/**
+ * `scimport diff`: the file against the snapshot of its target's last accepted upload. Sends nothing and
+ * writes nothing in the data folder. Exit 0; 1 when an upload would be stopped by the safety gate or rows
+ * are left out because of errors (so a scheduler notices before the upload does).
+ */
+export async function diffCommand(io: CliIo, args: DiffArgs): Promise<number> {
+  const profilePath = resolve(io.cwd, args.profile);
+  const profile = await loadProfile(profilePath);
+  const spec = specFromProfile(profile, profilePath, io);
+  const target = targetOf(spec);
+  const dataDir = dataDirPath(io.env, { cwd: io.cwd });
+  // A private temporary folder (mkdtemp makes it 0700): the bulk files hold personal data.
+  const staging = await mkdtemp(join(tmpdir(), 'scimport-diff-'));
+  let delta: Delta;
+  try {
+    delta = await computeDelta(io, {
+      input: args.input,
+      profile: args.profile,
+      ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+      ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
+      staging,
+      dataDir,
+      target,
+      ...(args.full ? { full: true } : {}),
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const { summary, plan } = delta;
+  if (args.json) {
+    io.out(
+      JSON.stringify({
+        ...countsJson(delta),
+        records: diffRecordsJson(delta),
+        file: summary.file,
+        rows: summary.rows,
+        valid: summary.valid,
+        invalid: summary.invalid,
+        target: { tenantId: target.tenantId, jobId: target.jobId },
+        leavers: { policy: profile.leavers?.policy ?? 'ignore', disables: plan.disables.length, withheld: delta.withheld },
+        operations: plan.operations.length,
+        disables: plan.disables.length,
+        calls: plan.calls,
+        gate: { tripped: plan.gate.tripped, reasons: plan.gate.reasons, thresholds: plan.thresholds },
+      }) + '\n',
+    );
+  } else {
+    const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
+    io.out(`Read ${plural(summary.rows, 'row')} from ${where}: ${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors.\n`);
+    for (const finding of summary.findings.filter((f) => f.severity === 'error').slice(0, 5)) io.out(formatFinding(finding) + '\n');
+    if (summary.errors > 5) io.out(`… and ${plural(summary.errors - 5, 'more error')} (run \`scimport validate\` to see them all).\n`);
+    io.out(`Target: ${describeTarget(spec)}.\n`);
+    printCounts(io, delta);
+    printRecords(io, delta);
+    printGate(io, delta);
+  }
+  return plan.gate.tripped || summary.invalid > 0 ? EXIT.FINDINGS : EXIT.OK;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return Number(value);
+}
+
+/** Adds `diff` to the program; `setStatus` receives its exit status. */
+export function registerDiffCommands(program: Command, io: CliIo, setStatus: (code: number) => void): void {
+  program
+    .command('diff')
+    .description('compare a file with the last accepted upload to its target: new, changed, unchanged, missing (leavers), returning')
+    .argument('<input>', '.xlsx, .csv or .txt file')
+    .requiredOption('-p, --profile <file>', 'mapping profile (JSON)')
+    .option('--sheet <name|index>', 'worksheet name, or zero-based index (xlsx)')
+    .option('--header-row <n>', 'header row number as Excel shows it', positiveInteger)
+    .option('--full', 'plan as `upload --full` would (everyone resent)')
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0, or 1 when the safety gate would stop an upload or rows are left out because of errors.
+Snapshots are kept per tenant and job in <data folder>/${SNAPSHOT_DIR}; set SCIMPORT_SNAPSHOT_KEY (32 bytes as
+64 hex or 44 base64 characters, e.g. \`openssl rand -base64 32\`) to keep them encrypted.
+`,
+    )
+    .action(async (input: string, opts: Omit<DiffArgs, 'input'>) => {
+      setStatus(await diffCommand(io, { ...opts, input }));
+    });
+}
+
+/** Base name of an input, for history and messages. */
+export function inputName(input: string, cwd: string): string {
+  return basename(resolve(cwd, input));
+}

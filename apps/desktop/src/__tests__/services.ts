@@ -1,0 +1,45 @@
+/** Helpers for tests of the services: a throwaway data folder, typed calls through `dispatch`. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openEnvelope, type Channel, type Request, type Response } from '../shared/contract';
+import { MemorySecretStore, createServices, type ServiceOptions, type Services } from '../main/services';
+
+export const REPO = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+export const SAMPLE_CSV = join(REPO, 'test-data/microsoft/csv-with-2-records.csv');
+export const SAMPLE_1000 = join(REPO, 'test-data/microsoft/csv-with-1000-records.csv');
+export const SAMPLE_PSD1 = join(REPO, 'test-data/microsoft/AttributeMapping.psd1');
+export const SAMPLE_PROFILE = join(REPO, 'test-data/profiles/microsoft-attribute-mapping.json');
+
+export interface Harness {
+  services: Services;
+  dataDir: string;
+  call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>>;
+  close(): Promise<void>;
+}
+
+export async function harness(options: Partial<ServiceOptions> = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'scimport-desktop-'));
+  const services = createServices({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore(), ...options });
+  return {
+    services,
+    dataDir,
+    call: async (channel, request) => openEnvelope(await services.dispatch(channel, request)),
+    async close() {
+      await services.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `done` says so (work runs in the background), failing after `ms`. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

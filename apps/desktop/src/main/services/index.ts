@@ -1,0 +1,158 @@
+/**
+ * The services behind the bridge, as plain Node: one handler per channel and one `dispatch` that every
+ * transport (Electron IPC, the local HTTP bridge, tests) goes through. `dispatch` refuses channels not on the
+ * allow-list, checks the request against the channel's schema, and turns every failure into error data.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HELPER_FUNCTIONS, SnapshotStore } from '@scimport/core';
+import { startEmulator, type Emulator, type EmulatorOptions } from '@scimport/emulator';
+import { REQUESTS, isChannel, type Channel, type CheckedRequest, type Envelope, type Response } from '../../shared/contract';
+import { DiffService } from './diff';
+import { fail, toErrorData } from './errors';
+import { newId } from './ids';
+import { MappingService } from './mapping';
+import { ProfileService } from './profiles';
+import { RecentStore } from './recent';
+import { clientSecretKey, type SecretStore } from './secrets';
+import { TableService, safeFileName } from './tables';
+import { UploadService, type UploadContext } from './upload';
+import { ValidationService } from './validation';
+
+export { MemorySecretStore, SealedFileSecretStore, clientSecretKey, type Cipher, type SecretStore } from './secrets';
+
+export interface ServiceOptions {
+  mode: 'electron' | 'web';
+  version: string;
+  /** The app's data folder: profiles, runs, snapshots, history, the sandbox. */
+  dataDir: string;
+  secrets: SecretStore;
+  /** The 32-byte key snapshots are encrypted with (from the keychain in the app); none: stored plain. */
+  snapshotKey?: () => Promise<Buffer | undefined>;
+  /** Native file dialogs (Electron only). */
+  dialogs?: { openFile(purpose: 'table' | 'profile' | 'psd1'): Promise<string | undefined> };
+  /** Extra options of the built-in sandbox (tests make its logs appear at once). */
+  sandbox?: Partial<EmulatorOptions>;
+  poll?: UploadContext['poll'];
+}
+
+export type Handlers = { [C in Channel]: (request: CheckedRequest<C>) => Promise<Response<C>> | Response<C> };
+
+export interface Services {
+  handlers: Handlers;
+  /** The single entry of every transport: allow-list, input check, errors as data. */
+  dispatch(channel: unknown, request: unknown): Promise<Envelope<unknown>>;
+  dispose(): Promise<void>;
+}
+
+export function createServices(options: ServiceOptions): Services {
+  const { dataDir } = options;
+  const recent = new RecentStore(dataDir);
+  const tables = new TableService();
+  const profiles = new ProfileService(dataDir, tables, recent);
+  const mapping = new MappingService(tables);
+  const validations = new ValidationService(join(dataDir, 'work'), tables);
+  let store: Promise<SnapshotStore> | undefined;
+  const snapshots = () => (store ??= (options.snapshotKey?.() ?? Promise.resolve(undefined)).then((key) => new SnapshotStore({ dir: join(dataDir, 'snapshots'), key })));
+  const diffs = new DiffService(validations, snapshots);
+  let sandbox: Promise<Emulator> | undefined;
+  const startSandbox = () => {
+    sandbox ??= startEmulator({ stateDir: join(dataDir, 'sandbox'), ...options.sandbox }).catch((error: unknown) => {
+      sandbox = undefined;
+      throw error;
+    });
+    return sandbox;
+  };
+  const uploads = new UploadService({ dataDir, secrets: options.secrets, sandbox: startSandbox, snapshots, ...(options.poll ? { poll: options.poll } : {}) }, diffs);
+
+  const handlers: Handlers = {
+    'app:info': () => ({
+      mode: options.mode,
+      version: options.version,
+      dataDir,
+      helpers: HELPER_FUNCTIONS.map((h) => ({ name: h.name, signature: h.signature, description: h.description })),
+      secretsPersist: options.secrets.persistent,
+    }),
+    'recent:list': () => recent.list(),
+    'dialog:openFile': async ({ purpose }) => {
+      if (!options.dialogs) fail('UNSUPPORTED', 'File dialogs are only available in the desktop app; in the browser, choose the file with the button instead.');
+      const path = await options.dialogs.openFile(purpose);
+      return path ? { path } : {};
+    },
+    'file:upload': async ({ name, dataBase64 }) => {
+      const dir = join(dataDir, 'uploads', newId('file'));
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, safeFileName(name));
+      await writeFile(path, Buffer.from(dataBase64, 'base64'), { mode: 0o600 });
+      return { path };
+    },
+    'file:open': async ({ path, sheet, headerRow }) => {
+      const info = await tables.open(path, { ...(sheet !== undefined ? { sheet } : {}), ...(headerRow !== undefined ? { headerRow } : {}) });
+      await recent.addFile(path, info.file).catch(() => undefined);
+      return info;
+    },
+    'file:status': ({ tableId }) => tables.status(tableId),
+    'file:rows': ({ tableId, start, count }) => tables.rows(tableId, start, count),
+    'file:rowAt': ({ tableId, row }) => tables.rowAt(tableId, row),
+    'file:close': ({ tableId }) => ({ closed: tables.close(tableId) }),
+    'profile:autoMap': ({ tableId, name }) => profiles.autoMap(tableId, name),
+    'profile:importPsd1': ({ text, fileName }) => profiles.importPsd1(text, fileName),
+    'profile:parse': ({ text, fileName }) => ({ profile: profiles.parse(text, fileName) }),
+    'profile:load': ({ path }) => profiles.load(path),
+    'profile:save': ({ profile, path, saveAs }) => profiles.save(profile, path, saveAs ?? false),
+    'profile:list': async () => ({ profiles: await profiles.list() }),
+    'mapping:check': ({ mapping: text }) => mapping.check(text),
+    'mapping:preview': ({ tableId, index, profile }) => mapping.preview(tableId, index, profile),
+    'mapping:tests': ({ profile }) => mapping.tests(profile),
+    'validate:start': ({ tableId, profile }) => validations.start(tableId, profile),
+    'validate:status': ({ jobId }) => validations.status(jobId),
+    'validate:findings': ({ jobId, onlyErrors, start, count }) => validations.findings(jobId, onlyErrors, start, count),
+    'validate:cancel': ({ jobId }) => ({ cancelled: validations.cancel(jobId) }),
+    'validate:report': ({ jobId }) => validations.report(jobId),
+    'diff:compute': ({ jobId, target }) => diffs.compute(jobId, target),
+    'diff:records': ({ diffId, kind, start, count }) => diffs.records(diffId, kind, start, count),
+    'upload:budget': ({ diffId }) => uploads.budget(diffId),
+    'upload:testConnection': ({ target, diffId }) => uploads.testConnection(target, diffId),
+    'upload:start': ({ diffId, firstOnly, allowMassChanges }) =>
+      uploads.start(diffId, { ...(firstOnly !== undefined ? { firstOnly } : {}), ...(allowMassChanges !== undefined ? { allowMassChanges } : {}) }),
+    'upload:status': ({ uploadId }) => uploads.status(uploadId),
+    'upload:pause': ({ uploadId }) => uploads.pause(uploadId),
+    'upload:resume': ({ uploadId }) => uploads.resume(uploadId),
+    'upload:cancel': ({ uploadId }) => uploads.cancel(uploadId),
+    'upload:sendRest': ({ uploadId }) => uploads.sendRest(uploadId),
+    'upload:resultsReport': ({ uploadId }) => uploads.resultsReport(uploadId),
+    'secrets:set': async ({ tenantId, clientId, secret }) => {
+      await options.secrets.set(clientSecretKey(tenantId, clientId), secret);
+      return { stored: true, persistent: options.secrets.persistent };
+    },
+    'secrets:has': async ({ tenantId, clientId }) => ({ present: (await options.secrets.get(clientSecretKey(tenantId, clientId))) !== undefined }),
+    'secrets:delete': async ({ tenantId, clientId }) => ({ deleted: await options.secrets.delete(clientSecretKey(tenantId, clientId)) }),
+    'history:list': async () => ({ entries: await uploads.historyList() }),
+  };
+
+  async function dispatch(channel: unknown, request: unknown): Promise<Envelope<unknown>> {
+    if (!isChannel(channel)) {
+      return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'The app asked for something it is not allowed to do. Restart the app; if it happens again, report it.' } };
+    }
+    try {
+      const checked = REQUESTS[channel].parse(request ?? {});
+      const handler = handlers[channel] as (input: unknown) => Promise<unknown> | unknown;
+      return { ok: true, result: await handler(checked) };
+    } catch (error) {
+      return { ok: false, error: toErrorData(error) };
+    }
+  }
+
+  return {
+    handlers,
+    dispatch,
+    async dispose() {
+      await uploads.dispose();
+      await validations.dispose();
+      await tables.closeAll();
+      const running = sandbox;
+      sandbox = undefined;
+      if (running) await (await running.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/** Start: open a spreadsheet (dialog, drag and drop, or path), or pick up a recent file or profile. */
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { bridge } from '../client';
+import { confirmDiscard, importProfileFile, openTableFile, openTablePath, adoptProfile } from '../actions';
+import { useApp } from '../state';
+import type { RecentView } from '../../shared/contract';
+
+export function StartScreen() {
+  const app = useApp();
+  const [recent, setRecent] = useState<RecentView>({ files: [], profiles: [] });
+  const [busy, setBusy] = useState(false);
+  const [over, setOver] = useState(false);
+  const [path, setPath] = useState('');
+  const fileInput = useRef<HTMLInputElement>(null);
+  const profileInput = useRef<HTMLInputElement>(null);
+  const pathId = useId();
+  const electron = app.state.info?.mode === 'electron';
+
+  useEffect(() => {
+    bridge.invoke('recent:list', {}).then(setRecent, app.report);
+  }, [app.report]);
+
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await work();
+    } catch (error) {
+      app.report(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const chooseFile = () =>
+    electron
+      ? run(async () => {
+          const chosen = await bridge.invoke('dialog:openFile', { purpose: 'table' });
+          if (chosen.path) await openTablePath(app, chosen.path);
+        })
+      : fileInput.current?.click();
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    const file = event.dataTransfer.files[0];
+    if (file) void run(() => openTableFile(app, file));
+  };
+
+  return (
+    <section aria-labelledby="start-title">
+      <h1 id="start-title" tabIndex={-1}>
+        Open an HR export
+      </h1>
+      <p className="lead">Choose the spreadsheet exported from your HR system (.xlsx, .csv or .txt). Nothing is sent anywhere until you say so on the Upload step.</p>
+      <div
+        className={`dropzone ${over ? 'over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        <p>Drop the file here, or</p>
+        <button type="button" className="primary" onClick={() => void chooseFile()} disabled={busy}>
+          Choose a file…
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".xlsx,.xlsm,.csv,.txt,.tsv"
+          className="visually-hidden"
+          aria-label="Spreadsheet file"
+          tabIndex={-1}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) void run(() => openTableFile(app, file));
+          }}
+        />
+        {busy && <p aria-live="polite">Opening…</p>}
+      </div>
+      <form
+        className="row"
+        style={{ marginTop: '1rem' }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) void run(() => openTablePath(app, path.trim()));
+        }}
+      >
+        <div className="field" style={{ flex: 1, marginBottom: 0 }}>
+          <label htmlFor={pathId}>Or type the file's full path</label>
+          <input id={pathId} type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/exports/employees.csv" />
+        </div>
+        <button type="submit" disabled={busy || !path.trim()} style={{ alignSelf: 'flex-end' }}>
+          Open
+        </button>
+      </form>
+
+      <div className="columns-2" style={{ marginTop: '1.5rem' }}>
+        <div className="panel">
+          <h2>Recent files</h2>
+          {recent.files.length === 0 ? (
+            <p className="hint">Files you open appear here.</p>
+          ) : (
+            <ul className="list">
+              {recent.files.map((f) => (
+                <li key={f.path}>
+                  <button type="button" className="quiet" onClick={() => void run(() => openTablePath(app, f.path))}>
+                    {f.name}
+                  </button>{' '}
+                  <span className="hint">{f.path}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="panel">
+          <h2>Profiles</h2>
+          {recent.profiles.length === 0 ? (
+            <p className="hint">Profiles you save or open appear here.</p>
+          ) : (
+            <ul className="list">
+              {recent.profiles.map((p) => (
+                <li key={p.path}>
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() =>
+                      confirmDiscard(app) &&
+                      void run(async () => {
+                        const loaded = await bridge.invoke('profile:load', { path: p.path });
+                        adoptProfile(app, loaded.profile, loaded.path);
+                      })
+                    }
+                  >
+                    {p.name}
+                  </button>{' '}
+                  <span className="hint">version {p.version}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p>
+            <button type="button" onClick={() => profileInput.current?.click()} disabled={busy}>
+              Import a profile or CSV2SCIM .psd1…
+            </button>
+            <input
+              ref={profileInput}
+              type="file"
+              accept=".json,.psd1"
+              className="visually-hidden"
+              aria-label="Profile file"
+              tabIndex={-1}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = '';
+                if (file && confirmDiscard(app)) void run(() => importProfileFile(app, file));
+              }}
+            />
+          </p>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+/** The app's shared state: what is open, the profile being edited, and how far the person has got. */
+import { createContext, useContext } from 'react';
+import type { AppInfo, DiffView, ProfileData, TableInfo, TargetSpec } from '../shared/contract';
+
+export type Step = 'start' | 'file' | 'mapping' | 'validation' | 'diff' | 'upload' | 'results';
+
+export const STEPS: { id: Step; label: string }[] = [
+  { id: 'start', label: 'Start' },
+  { id: 'file', label: 'File' },
+  { id: 'mapping', label: 'Mapping' },
+  { id: 'validation', label: 'Check' },
+  { id: 'diff', label: 'Changes' },
+  { id: 'upload', label: 'Upload' },
+  { id: 'results', label: 'Results' },
+];
+
+export interface AppState {
+  info?: AppInfo;
+  step: Step;
+  table?: TableInfo;
+  profile?: ProfileData;
+  profilePath?: string;
+  /** The profile has changes not saved yet. */
+  dirty: boolean;
+  autoMap?: { notes: string[]; unplaced: string[]; missingRequired: string[] };
+  /** The row shown in the mapping preview (index among data rows). */
+  previewIndex: number;
+  validationJobId?: string;
+  /** The profile as it was when the check ran: a later edit makes the check out of date. */
+  validatedMapping?: string;
+  target: TargetSpec;
+  diff?: DiffView;
+  uploadId?: string;
+}
+
+export const initialState: AppState = { step: 'start', dirty: false, previewIndex: 0, target: { kind: 'sandbox' } };
+
+export interface AppContextValue {
+  state: AppState;
+  update(change: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void;
+  go(step: Step): void;
+  /** Shows an error in words for the person (a BridgeError's message, or a general sentence). */
+  report(error: unknown): void;
+}
+
+export const AppContext = createContext<AppContextValue | undefined>(undefined);
+
+export function useApp(): AppContextValue {
+  const value = useContext(AppContext);
+  if (!value) throw new Error('useApp outside AppContext');
+  return value;
+}
+
+/** Which steps can be opened, given what is there. */
+export function reachable(state: AppState, step: Step): boolean {
+  switch (step) {
+    case 'start':
+      return true;
+    case 'file':
+      return Boolean(state.table);
+    case 'mapping':
+      return Boolean(state.table && state.profile);
+    case 'validation':
+      return Boolean(state.table && state.profile);
+    case 'diff':
+      return Boolean(state.validationJobId);
+    case 'upload':
+      return Boolean(state.diff);
+    case 'results':
+      return true;
+  }
+}
