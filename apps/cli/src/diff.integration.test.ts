@@ -229,6 +229,45 @@ describe('delta upload', () => {
     expect(upload.out).toContain('Nothing changed since the last upload; nothing sent.');
     expect(emu.bulkCalls()).toHaveLength(before);
   });
+  it('records in the snapshot only what was accepted: a failed upload leaves everyone new, its resume records them', async () => {
+    const people = await file('people.csv', staff(60));
+    emu.setFaults({ failNextCalls: { status: 400, count: 1 } });
+    const failed = await scimport(['upload', people, '--profile', profile], env());
+    expect(failed.status).toBe(2);
+    const runId = /scimport resume (\S+?)`/.exec(failed.err)![1]!;
+    expect(JSON.parse((await scimport(['diff', people, '--profile', profile, '--json'], env())).out)).toMatchObject({ new: 60, unchanged: 0 });
+
+    const resumed = await scimport(['resume', runId], env());
+    expect(resumed.err).toBe('');
+    expect(resumed.status).toBe(0);
+    expect(JSON.parse((await scimport(['diff', people, '--profile', profile, '--json'], env())).out)).toMatchObject({ new: 0, unchanged: 60 });
+    const history = JSON.parse((await scimport(['history', '--json'], env())).out);
+    expect(history.map((e: { runId: string; outcome: string }) => [e.runId, e.outcome])).toEqual([
+      [runId, 'failed'],
+      [runId, 'uploaded'],
+    ]);
+    expect(history[0].message).toMatch(/400/);
+  });
+
+  it('disables nobody while a row with an error has no readable externalId (it might be one of the leavers)', async () => {
+    expect((await scimport(['upload', await file('all.csv', staff(20)), '--profile', profile], env())).status).toBe(0);
+    const today = staff(20).filter((p) => p.WorkerID !== '3020');
+    today[9]!.WorkerID = ''; // 3010's row: no WorkerID, so no externalId
+    const path = await file('today.csv', today);
+    const diff = await scimport(['diff', path, '--profile', profile], env());
+    expect(diff.status).toBe(1);
+    expect(diff.out).toMatch(/missing\s+2\s+will NOT be disabled this time/);
+    expect(diff.out).toContain('1 row with errors has no readable externalId');
+    expect(JSON.parse((await scimport(['diff', path, '--profile', profile, '--json'], env())).out)).toMatchObject({
+      missing: 2,
+      disables: 0,
+      leavers: { policy: 'disable', disables: 0, withheld: 2 },
+    });
+    const before = emu.bulkCalls().length;
+    expect((await scimport(['upload', path, '--profile', profile], env())).status).toBe(1);
+    expect(emu.bulkCalls()).toHaveLength(before);
+    expect(emu.users().every((u) => u.accountEnabled)).toBe(true);
+  });
 });
 
 describe('history and snapshot files', () => {

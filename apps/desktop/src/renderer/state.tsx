@@ -30,10 +30,19 @@ export interface AppState {
   validatedMapping?: string;
   target: TargetSpec;
   diff?: DiffView;
+  /** The person ticked "I have checked these changes" for a comparison the safety check stopped. */
+  allowMassChanges: boolean;
   uploadId?: string;
 }
 
-export const initialState: AppState = { step: 'start', dirty: false, previewIndex: 0, target: { kind: 'sandbox' } };
+export const initialState: AppState = { step: 'start', dirty: false, previewIndex: 0, target: { kind: 'sandbox' }, allowMassChanges: false };
+
+/** The parts of a profile a check depends on: editing any of them makes an earlier check out of date. */
+export function profileKey(profile: ProfileData | undefined): string {
+  if (!profile) return '';
+  const { mapping, lookups, extension, input, output, leavers } = profile;
+  return JSON.stringify({ mapping, lookups, extension, input, output, leavers });
+}
 
 export interface AppContextValue {
   state: AppState;

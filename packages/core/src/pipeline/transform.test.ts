@@ -109,4 +109,14 @@ describe('transformFile', () => {
     await expect(transformFile({ input: join(MS, 'csv-with-1000-records.csv'), profile, outDir: out, signal: controller.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(await readdir(out)).toEqual([]);
   });
+
+  it('warns once, before the rows, when the mapping reads a column the file does not have', async () => {
+    const profile = await loadProfile(PROFILE);
+    const typo = { ...profile, mapping: profile.mapping.replace('$str(WorkerID)', '$str(WorkerId)'), tests: [] };
+    const summary = await transformFile({ input: join(MS, 'csv-with-2-records.csv'), profile: typo });
+    const unknown = summary.findings.filter((f) => f.code === 'mapping.unknownColumn');
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]!.message).toMatch(/`WorkerId`.*did you mean `WorkerID`/);
+    expect(summary.findings[0]!.code).toBe('mapping.unknownColumn');
+  });
 });

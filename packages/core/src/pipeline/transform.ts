@@ -10,6 +10,7 @@ import type { Profile } from '../profile';
 import { openTable } from '../read';
 import { compileMapping, type MappingLimits } from '../mapping';
 import { FileChecks, errorReportHeader, errorReportLine } from '../validate';
+import { suggest } from '../validate/suggest';
 import { BulkChunker, bulkFileName, toOperation } from '../bulk';
 import { InProcessRowMapper, type RowMapper, type RowMapperSetup, type RowResult } from './row-mapper';
 import { WorkerPoolRowMapper } from './worker-pool';
@@ -116,7 +117,7 @@ async function closeSpool(stream: WriteStream): Promise<void> {
 export async function transformFile(options: TransformOptions): Promise<TransformSummary> {
   const { profile } = options;
   // Compile first: a syntax error in the mapping is reported before the file is even opened.
-  compileMapping(profile, options.limits);
+  const compiled = compileMapping(profile, options.limits);
   const table = await openTable(options.input, {
     ...profile.input,
     ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
@@ -188,7 +189,12 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     for (const row of rejected) rowsWithErrors.add(row);
     const toSend = validRows.filter((entry) => !rejected.has(entry.row));
     const order = managerFirstOrder(toSend);
-    const fileFindings = [...table.findings, ...fileChecks.finish(), ...order.findings(table.file, table.sheet)].sort(byRow);
+    const fileFindings = [
+      ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet),
+      ...table.findings,
+      ...fileChecks.finish(),
+      ...order.findings(table.file, table.sheet),
+    ].sort(byRow);
 
     const keep = options.keepFindings ?? DEFAULT_KEEP_FINDINGS;
     const kept: Finding[] = [];
@@ -245,6 +251,26 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Columns the mapping reads that the file does not have: usually a spelling slip (`WorkerId` for
+ * `WorkerID`) that would otherwise leave an attribute silently empty on every row.
+ */
+function unknownColumns(referenced: readonly string[], columns: ColumnInfo[], file: string, sheet: string | undefined): Finding[] {
+  const headers = new Set(columns.map((c) => c.header));
+  return referenced
+    .filter((name) => !headers.has(name))
+    .map((name) => {
+      const close = suggest(name, headers);
+      return {
+        severity: 'warning' as const,
+        code: 'mapping.unknownColumn',
+        message: `The mapping reads the column \`${name}\`, which is not in this file${close ? ` (did you mean \`${close}\`?)` : ''}; everything taken from it will be empty. Correct the name in the mapping, or check that this is the right file.`,
+        file,
+        ...(sheet ? { sheet } : {}),
+      };
+    });
 }
 
 function managerOf(user: Record<string, unknown>): string | undefined {
