@@ -1,21 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BulkChunker, SCIM_ENTERPRISE_USER, toOperation, type BulkRequest } from '@scimport/core';
 import { startEmulator } from '@scimport/emulator';
 import { Pacer, QuotaLedger, connect, createCredential, startRun, uploadRun } from '@scimport/transport';
 
 const RECORDS = Number(process.env.N ?? 20000);
 const LEDGER = process.env.LEDGER !== '0';
-function requests(count: number): BulkRequest[] {
-  const chunker = new BulkChunker(); const out: BulkRequest[] = [];
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+function requests(count: number): any[] {
+  const out: any[] = []; let ops: any[] = [];
   for (let i = 1; i <= count; i += 1) {
     const id = `B${String(i).padStart(6, '0')}`;
-    const full = chunker.push(toOperation({ externalId: id, userName: `u${i}@contoso.com`, name: { givenName: `G${i}`, familyName: `F${i}` }, displayName: `G${i} F${i}`, active: true,
-      [SCIM_ENTERPRISE_USER]: { employeeNumber: id, department: i % 2 ? 'Sales' : 'Research' } }));
-    if (full) out.push(full);
+    ops.push({ method: 'POST', path: '/Users', bulkId: id, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT], externalId: id, userName: `u${i}@contoso.com`, name: { givenName: `G${i}`, familyName: `F${i}` }, displayName: `G${i} F${i}`, active: true, [ENT]: { employeeNumber: id, department: i % 2 ? 'Sales' : 'Research' } } });
+    if (ops.length === 50) { out.push({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: ops }); ops = []; }
   }
-  const last = chunker.flush(); if (last) out.push(last); return out;
+  if (ops.length) out.push({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: ops });
+  return out;
 }
 const holds: number[] = []; const waitsForSupply: number[] = [];
 const origAcquire = Pacer.prototype.acquire;
@@ -41,5 +41,5 @@ const el = performance.now() - t0; const cpu = process.cpuUsage(cpu0); console.l
 const calls = emu.bulkCalls().map((c) => c.at).sort((a, b) => a - b);
 const q = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(p * (s.length - 1))]?.toFixed(2); };
 console.log({ el: el.toFixed(0), ideal: ((calls.length / 40) * 250).toFixed(0), hold: [q(holds, .5), q(holds, .9), q(holds, .99)], token: [q(tokenT, .5), q(tokenT, .9)], ledger: [q(ledgerT, .5), q(ledgerT, .9)], acquireWait: [q(waitsForSupply, .1), q(waitsForSupply, .5), q(waitsForSupply, .9)] });
-const first = calls[0]!; const steady = calls.filter((t) => t >= first + 250); console.log('steady ratio', (steady.length / (calls.at(-1)! - first - 250)) / (40 / 250));
+const first = calls[0]!; const steady = calls.filter((t) => t >= first + 250); console.log('steady ratio', 'max/window', (() => { let m = 0, lo = 0; for (let hi = 0; hi < calls.length; hi++) { while (calls[hi]! - calls[lo]! >= 250) lo++; m = Math.max(m, hi - lo + 1); } return m; })(), (steady.length / (calls.at(-1)! - first - 250)) / (40 / 250));
 credential.close(); await emu.close(); await rm(dataDir, { recursive: true, force: true });

@@ -215,6 +215,14 @@ describe('delta upload', () => {
     expect(sentSince(before)).toEqual(ids('1222', '1513'));
   });
 
+  it('status --wait records the failures of a run uploaded with --no-wait', async () => {
+    const two = join(MS, 'csv-with-2-records.csv');
+    const run = JSON.parse((await scimport(['upload', two, '--profile', profile, '--no-wait', '--json'], env())).out);
+    expect(JSON.parse((await scimport(['diff', two, '--profile', profile, '--json'], env())).out)).toMatchObject({ changed: 0, unchanged: 2 });
+    expect((await scimport(['status', run.runId, '--wait'], env())).status).toBe(1);
+    expect(JSON.parse((await scimport(['diff', two, '--profile', profile, '--json'], env())).out)).toMatchObject({ changed: 2, unchanged: 0 });
+  });
+
   it('never treats a person whose row has an error as a leaver', async () => {
     expect((await scimport(['upload', await file('all.csv', staff(20)), '--profile', profile], env())).status).toBe(0);
     const broken = staff(20);

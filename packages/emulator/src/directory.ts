@@ -90,7 +90,11 @@ export class Directory {
     if (newKey !== undefined) this.upnIndex.set(newKey, after.externalId);
   }
 
-  /** Apply one BulkRequest as one cycle; returns what the job's run summary counts. */
+  /**
+   * Apply one BulkRequest as one cycle; returns what the job's run summary counts. The directory keeps the
+   * operations' `data` objects as the users' attributes (no copy: a 50-user request is processed on every call),
+   * so the caller must not change them afterwards; listUsers() hands out copies.
+   */
   process(ops: BulkOperation[], ctx: { jobId: string; servicePrincipalId: string; now: number; visibleAt: number }): RunOutcome {
     const cycleId = randomUUID();
     const outcome: RunOutcome = { imported: ops.length, exported: 0, escrowed: 0, cycleId };
@@ -201,7 +205,7 @@ export class Directory {
       externalId,
       id: existing?.id ?? randomUUID(),
       accountEnabled: enabled,
-      attributes: structuredClone(data),
+      attributes: data, // owned from here on: see process()
       createdAt: existing?.createdAt ?? stamp,
       updatedAt: stamp,
     };

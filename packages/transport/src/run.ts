@@ -102,6 +102,13 @@ export interface UploadOptions {
   dailyQuota?: number;
   /** Send even if the ledger says the quota will not last. */
   allowOverQuota?: boolean;
+  /**
+   * Chunks read and journalled as `sending` ahead of those in flight, waiting for a window slot (default: the
+   * pacer's concurrency). Without them a slot that frees up waits for the journal's disk writes, which at Entra's
+   * pace costs a good part of the window. A crash resends at most concurrency + lookahead chunks (harmless: POST is
+   * an upsert, but each resend costs a call of the daily quota).
+   */
+  lookahead?: number;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
   clock?: Clock;
@@ -366,7 +373,8 @@ function chunkLabel(chunk: RunChunk, total: number): string {
 
 /**
  * Upload every chunk of a run that is not yet accepted, through the client's pacer. Each chunk's state is
- * journalled atomically before sending (`sending`) and after (`accepted` / `failed`), so after a crash
+ * journalled atomically before sending (`sending`) and after (`accepted` / `failed`; the upload goes on while an
+ * `accepted` is being written and waits for all of them before it returns), so after a crash
  * `resumeRun` sends exactly the chunks not known to be accepted; a chunk caught in `sending` is sent again
  * (harmless: POST is an upsert by externalId). A chunk holding reports waits until the chunks holding their
  * managers are accepted. The first chunk that fails for good stops the upload: chunks
@@ -386,6 +394,10 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
   client.jobId ??= target.jobId;
   if (signal?.aborted) throw abortError(signal, 'The upload');
 
+  const lookahead = options.lookahead ?? client.pacer.concurrency;
+  if (!Number.isInteger(lookahead) || lookahead < 0) {
+    throw new TransportError('INVALID_ARGUMENT', `The upload lookahead must be a whole number of chunks, 0 or more (got ${String(lookahead)}).`);
+  }
   const release = await lockRun(run);
   const startedAt = clock.now();
   const total = run.manifest.chunks.length;
@@ -462,6 +474,16 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
       }
     };
     signal?.addEventListener('abort', notify, { once: true });
+    // `accepted` entries being written: the worker moves on to the next chunk meanwhile.
+    const journalling = new Set<Promise<void>>();
+    const journalAccepted = (index: number, state: ChunkState): void => {
+      const write = writeJsonAtomic(stateFile(run, index), state).catch((err: unknown) => {
+        stopError ??= err;
+        notify();
+      });
+      journalling.add(write);
+      void write.finally(() => journalling.delete(write));
+    };
     const worker = async (): Promise<void> => {
       try {
         await work();
@@ -494,7 +516,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
             at: new Date(clock.now()).toISOString(),
             sends,
           };
-          await writeJsonAtomic(stateFile(run, chunk.index), accepted);
+          journalAccepted(chunk.index, accepted);
           acceptedSet.add(chunk.index);
           notify();
           done += 1;
@@ -523,8 +545,9 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         }
       }
     };
-    const workers = Array.from({ length: Math.min(Number(process.env.TMPW ?? client.pacer.concurrency), todo.length) }, () => worker());
+    const workers = Array.from({ length: Math.min(client.pacer.concurrency + lookahead, todo.length) }, () => worker());
     await Promise.all(workers);
+    while (journalling.size > 0) await Promise.all([...journalling]);
     signal?.removeEventListener('abort', notify);
     if (stopError === undefined && signal?.aborted) stopError = abortError(signal, 'The upload');
     if (history) {
@@ -535,19 +558,31 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
       }
       await writeJsonAtomic(historyFile, history);
     }
+    // The ledger writes its counts in batches behind the calls: make them durable before saying we are done.
+    const ledgerError = await client.ledger?.flush().then(() => undefined, (err: unknown) => err);
+    const ledgerProblem = ledgerError === undefined ? '' : ` The quota ledger could not save the count of calls sent: ${isTransportError(ledgerError) ? ledgerError.message : String(ledgerError)}`;
     if (stopError !== undefined) {
       if (isTransportError(stopError)) {
         Object.assign(stopError.details, { runId: run.id });
         if (stopError.code !== 'ABORTED') {
           stopError.message = `${stopError.message} (Run ${run.id}: ${done} of ${total} chunks accepted; resume it once the cause is fixed.)`;
         }
+        stopError.message += ledgerProblem;
       }
       throw stopError;
+    }
+    if (ledgerError !== undefined) {
+      throw new TransportError('IO', `All ${total} chunks of run ${run.id} were accepted, but${ledgerProblem.replace(/^ The/, ' the')} Until it can, the daily-quota check under-counts this upload.`, {
+        details: { runId: run.id, ...(isTransportError(ledgerError) ? ledgerError.details : {}) },
+        cause: ledgerError,
+      });
     }
     report();
     return { runId: run.id, chunksTotal: total, accepted: done, sentThisSession, resent, ...pick(stats), durationMs: clock.now() - startedAt };
   } finally {
     unsubscribe();
+    // A failure before the end (journal IO, a bad quota check) still leaves the counts made so far on disk.
+    await client.ledger?.flush().catch(() => undefined);
     await release();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import {
@@ -475,9 +475,4 @@ Snapshots are kept per tenant and job in <data folder>/${SNAPSHOT_DIR}; set SCIM
     .action(async (input: string, opts: Omit<DiffArgs, 'input'>) => {
       setStatus(await diffCommand(io, { ...opts, input }));
     });
-}
-
-/** Base name of an input, for history and messages. */
-export function inputName(input: string, cwd: string): string {
-  return basename(resolve(cwd, input));
 }

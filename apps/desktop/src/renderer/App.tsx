@@ -11,7 +11,7 @@ import { DiffScreen } from './screens/DiffScreen';
 import { UploadScreen } from './screens/UploadScreen';
 import { ResultsScreen } from './screens/ResultsScreen';
 
-const SCREENS: Record<Step, () => React.JSX.Element> = {
+const SCREENS: Record<Step, () => React.JSX.Element | null> = {
   start: StartScreen,
   file: FileScreen,
   mapping: MappingScreen,

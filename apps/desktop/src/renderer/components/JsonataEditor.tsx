@@ -83,7 +83,7 @@ interface Props {
 
 export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function JsonataEditor({ value, onChange, columns, helpers, problem, label, describedBy }, ref) {
   const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView>();
+  const view = useRef<EditorView | undefined>(undefined);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
   const words = useRef({ columns, helpers });

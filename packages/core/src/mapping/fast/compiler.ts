@@ -22,6 +22,7 @@ import {
   isFunctionValue,
   isNumeric,
   isSequence,
+  newObject,
   toBoolean,
   toText,
 } from './values';
@@ -66,12 +67,6 @@ function createSequenceOf(value: unknown): Sequence {
 
 function markCons(array: unknown[]): void {
   Object.defineProperty(array, 'cons', { enumerable: false, configurable: false, value: true });
-}
-
-/** Sets a key of a built object; `__proto__` is data here, as in jsonata's prototype-less objects. */
-function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 /** jsonata's field lookup: the value of `key` in an object, or every value of it across an array. */
@@ -373,11 +368,11 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
           }
         }
       }
-      const result: Record<string, unknown> = {};
+      const result = newObject();
       for (const key of Object.keys(groups)) {
         const entry = groups[key] as { data: unknown; pair: number };
         const value = (values[entry.pair] as Evaluator)(entry.data, ctx);
-        if (value !== undefined) setKey(result, key, value);
+        if (value !== undefined) result[key] = value;
       }
       return result;
     };
@@ -388,10 +383,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
     const count = names.length;
     return (input, ctx) => {
       if (Array.isArray(input)) return general(input, ctx);
-      const result: Record<string, unknown> = {};
+      const result = newObject();
       for (let i = 0; i < count; i++) {
         const value = (values[i] as Evaluator)(input, ctx);
-        if (value !== undefined) setKey(result, names[i] as string, value);
+        if (value !== undefined) result[names[i] as string] = value;
       }
       return result;
     };

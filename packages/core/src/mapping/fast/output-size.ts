@@ -3,6 +3,7 @@
  * output limit used to cost a JSON.stringify per row, more than the compiled mapping itself; the bound
  * settles almost every row, and only an output that might be too large is measured exactly.
  */
+import { BUILT_PROTOTYPE } from './values';
 
 /** Worst case per UTF-16 unit of a string in JSON: a control character written as \u001f. */
 const PER_CHAR = 6;
@@ -11,7 +12,7 @@ const PER_NUMBER = 24;
 
 function plainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
-  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  return (proto === Object.prototype || proto === null || proto === BUILT_PROTOTYPE) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /**

@@ -37,16 +37,18 @@ const rowValues = fc.record(Object.fromEntries(HEADERS.map((h) => [h, cell])) as
   requiredKeys: [],
 });
 
-function sourceRow(values: Record<string, CellValue>): SourceRow {
-  return { origin: { file: 'generated.xlsx', sheet: 'Sheet1', row: 2 }, values };
+function sourceRow(values: Partial<Record<string, CellValue>>): SourceRow {
+  return { origin: { file: 'generated.xlsx', sheet: 'Sheet1', row: 2 }, values: values as Record<string, CellValue> };
 }
 
 async function agree(pair: EnginePair, runs: number): Promise<void> {
   await fc.assert(
     fc.asyncProperty(rowValues, async (values) => {
       const row = sourceRow(values);
-      expect(await difference(pair, toMappingInput(row))).toBeUndefined();
-      expect(await mapRowDifference(pair, row, COLUMNS)).toBeUndefined();
+      // A generated row can break two attributes at once; jsonata evaluates an object's attributes
+      // concurrently, so which failure it reports is not the written order: only the kind is compared.
+      expect(await difference(pair, toMappingInput(row), { sameField: false })).toBeUndefined();
+      expect(await mapRowDifference(pair, row, COLUMNS, { sameField: false })).toBeUndefined();
     }),
     { numRuns: runs },
   );
@@ -103,7 +105,7 @@ const expression = fc.letrec<{ expr: string }>((tie) => ({
     fc.tuple(tie('expr'), tie('expr')).map(([p, s]) => `(${p}).(${s})`),
     fc.tuple(tie('expr'), fc.oneof(fc.constantFrom('0', '1', '-1', '[0, 1]'), tie('expr'))).map(([p, f]) => `(${p})[${f}]`),
     fc.tuple(tie('expr'), tie('expr')).map(([v, body]) => `($v := ${v}; ${body})`),
-    fc.tuple(tie('expr'), fc.constantFrom('$uppercase()', '$string()', '$substring(1)', '$join(",")', '$count()')).map(([l, f]) => `${l} ~> ${f}`),
+    fc.tuple(tie('expr'), fc.constantFrom('$uppercase()', '$string()', '$substring(1)', '$join(",")', '$count()')).map(([l, f]) => `(${l} ~> ${f})`),
   ),
 }));
 
@@ -121,6 +123,9 @@ const data = fc.record(
   },
   { requiredKeys: [] },
 );
+
+/** FAST_CHECK_RUNS=20000 for a longer hunt. */
+const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 1500);
 
 describe('generated expressions from the covered subset', () => {
   it('compile, and give what jsonata gives on generated data', async () => {
@@ -144,8 +149,8 @@ describe('generated expressions from the covered subset', () => {
           else expect(fast.value).toBe(slow.value);
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: RUNS },
     );
-    expect(compiledCount).toBeGreaterThan(1000);
+    expect(compiledCount).toBeGreaterThan(RUNS * 0.7);
   });
 });

@@ -91,6 +91,21 @@ function describeError(err: EvalError): string {
   }
 }
 
+/**
+ * Objects the mapping builds. jsonata makes them with Object.create(null), so they inherit nothing (no
+ * toString: a helper that turns one into text fails, as it does under jsonata), but V8 keeps such objects
+ * in slow dictionary mode. Instances of a constructor whose prototype inherits nothing behave the same
+ * and stay fast.
+ */
+export const BUILT_PROTOTYPE: object = Object.create(null) as object;
+function BuiltObject(): void {}
+BuiltObject.prototype = BUILT_PROTOTYPE;
+const Built = BuiltObject as unknown as new () => Record<string, unknown>;
+
+export function newObject(): Record<string, unknown> {
+  return new Built();
+}
+
 /** A sequence: an array the evaluator built, which collapses to its single item or to nothing. */
 export type Sequence = unknown[] & { sequence: true; keepSingleton?: boolean; cons?: boolean };
 
