@@ -36,10 +36,10 @@ if (client.ledger) { const r = client.ledger.record.bind(client.ledger); client.
 const run = await startRun({ dataDir, target: { tenantId: emu.tenantId, servicePrincipalId: emu.servicePrincipalId, jobId: emu.jobId }, chunks: requests(RECORDS) });
 await credential.getToken(); tokenT.length = 0;
 const t0 = performance.now(); const cpu0 = process.cpuUsage();
-await uploadRun(run, { client });
+await uploadRun(run, { client, lookahead: Number(process.env.LA ?? 4) });
 const el = performance.now() - t0; const cpu = process.cpuUsage(cpu0); console.log('cpu ms/chunk', ((cpu.user + cpu.system) / 1000 / 400).toFixed(2), 'user', (cpu.user/1000/400).toFixed(2));
 const calls = emu.bulkCalls().map((c) => c.at).sort((a, b) => a - b);
 const q = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(p * (s.length - 1))]?.toFixed(2); };
-console.log({ el: el.toFixed(0), ideal: ((calls.length / 40) * 250).toFixed(0), hold: [q(holds, .5), q(holds, .9), q(holds, .99)], token: [q(tokenT, .5), q(tokenT, .9)], ledger: [q(ledgerT, .5), q(ledgerT, .9)], acquireWait: [q(waitsForSupply, .1), q(waitsForSupply, .5), q(waitsForSupply, .9)] });
+console.log({ el: el.toFixed(0), ideal: ((calls.length / 40) * 250).toFixed(0), hold: [q(holds, .5), q(holds, .9), q(holds, .99)], token: [q(tokenT, .5), q(tokenT, .9)], ledger: [q(ledgerT, .5), q(ledgerT, .9)], acquireWait: [q(waitsForSupply, .1), q(waitsForSupply, .5), q(waitsForSupply, .9)], J: [q((globalThis as any).__J, .5), q((globalThis as any).__J, .9), q((globalThis as any).__J, .99)] });
 const first = calls[0]!; const steady = calls.filter((t) => t >= first + 250); console.log('steady ratio', 'max/window', (() => { let m = 0, lo = 0; for (let hi = 0; hi < calls.length; hi++) { while (calls[hi]! - calls[lo]! >= 250) lo++; m = Math.max(m, hi - lo + 1); } return m; })(), (steady.length / (calls.at(-1)! - first - 250)) / (40 / 250));
 credential.close(); await emu.close(); await rm(dataDir, { recursive: true, force: true });

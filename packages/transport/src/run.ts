@@ -499,9 +499,10 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         if (!chunk) return;
         const previous = states[chunk.index - 1];
         const sends = (previous && 'sends' in previous ? previous.sends : 0) + 1;
-        const request = await readChunk(run, chunk.index);
+        const __t0 = performance.now(); const request = await readChunk(run, chunk.index);
         await writeJsonAtomic(stateFile(run, chunk.index), { state: 'sending', since: new Date(clock.now()).toISOString(), sends } satisfies ChunkState);
         report({ type: 'chunk', chunk: chunk.index, state: 'sending' });
+        ((globalThis as any).__J ??= []).push(performance.now() - __t0);
         try {
           const result = await client.bulkUpload(request, {
             label: chunkLabel(chunk, total),

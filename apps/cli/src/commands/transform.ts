@@ -62,16 +62,18 @@ export async function transformCommand(io: CliIo, args: TransformArgs): Promise<
       }) + '\n',
     );
   } else {
-    const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
-    io.out(`Read ${plural(summary.rows, 'row')} from ${where} (header on row ${summary.headerRow}).\n`);
-    io.out(`${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors, ${plural(summary.warnings, 'warning')}.\n`);
-    io.out(`Wrote ${plural(summary.requests, 'bulk request')} (${plural(summary.operations, 'user')}) to ${resolve(io.cwd, args.out ?? '.')}.\n`);
+    // Findings first, the summary last: the last lines on screen are what happened.
     const shown = summary.findings.slice(0, 20);
     for (const finding of shown) io.out(formatFinding(finding) + '\n');
     const total = summary.errors + summary.warnings;
     if (total > shown.length) {
-      io.out(`… and ${plural(total - shown.length, 'more finding')}: see errors.csv or run \`scimport validate\`.\n`);
+      io.out(`… and ${plural(total - shown.length, 'more finding')}: all of them are in errors.csv, or run \`scimport validate\`.\n`);
     }
+    const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
+    const outDir = resolve(io.cwd, args.out ?? '.');
+    io.out(`\nRead ${plural(summary.rows, 'row')} from ${where} (header on row ${summary.headerRow}).\n`);
+    io.out(`${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors (${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}).\n`);
+    io.out(`Wrote ${plural(summary.requests, 'bulk request')} (${plural(summary.operations, 'user')}) to ${outDir}, and the findings to ${resolve(outDir, 'errors.csv')}.\n`);
   }
   return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
 }

@@ -1,28 +1,30 @@
 /**
  * Streaming .xlsx reading.
  *
- * exceljs's streaming WorkbookReader does the zip streaming and parses workbook.xml, its relationships and
- * styles.xml. Two of its parts are replaced, for correctness and speed:
- * - shared strings and worksheet cells are parsed here (with saxes, which exceljs also uses), because
- *   exceljs decodes each zip chunk on its own, so a multi-byte character split across two chunks becomes
- *   "�" (seen on a 20k-row sheet), loses the error text of a formula whose cached result is #N/A, reads a
- *   boolean formula result as 1, keeps only the last run of a rich inline string, and builds Row/Cell/style
- *   objects per cell that are thrown away again;
- * - the worksheet hand-off: a worksheet is streamed straight from the zip when the shared strings, styles
- *   and sheet names are already known (parts ordered that way), and otherwise only the chosen sheet is
- *   copied to a temporary file (exceljs would copy every sheet) and read once the rest of the zip is known.
- * Memory therefore holds the shared-string table and one chunk of rows, never the sheet.
+ * An .xlsx file is a zip whose central directory (at its end) lists every part. yauzl reads that directory
+ * first and then opens any part on demand, so the parts are read in the order the workbook needs them, not
+ * the order they happen to be stored in: the package relationships, workbook.xml and its relationships
+ * (sheet names and where each sheet's part is), then the shared strings and styles, and only then the
+ * chosen worksheet, streamed. Nothing is copied to a temporary file, and the outcome cannot depend on
+ * timing.
+ *
+ * (The reader used before, exceljs's WorkbookReader over unzipper's streaming Parse, lost trailing zip
+ * entries when the consumer was slower than the parser: unzipper emits 'end' as soon as it has parsed the
+ * whole file, while entries still wait in its buffer, and exceljs stops iterating at that 'end'. Under CPU
+ * load a valid workbook then read as damaged, or worse, without its styles or shared strings.)
+ *
+ * The XML is parsed with saxes, decoding UTF-8 across chunk boundaries (a character may be split between
+ * two zip chunks). Memory holds the shared-string table and one chunk of rows, never the sheet.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import ExcelJS from 'exceljs';
+import { getFormatFromId } from 'numfmt';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { CoreError, isCoreError } from '../errors';
 import { decideFormat, displayNumber } from './cells';
 import type { NumberDecision } from './cells';
@@ -34,31 +36,23 @@ export interface SheetInfo {
   name: string;
   /** visible, hidden or veryHidden. */
   state: string;
-  /** n of xl/worksheets/sheet<n>.xml. */
-  fileNo: string;
+  /** The zip entry holding the worksheet's XML (such as xl/worksheets/sheet2.xml); undefined if the workbook does not say. */
+  part: string | undefined;
 }
 
-/** The parts of exceljs's WorkbookReader this module relies on (not in its published types). */
-interface ReaderInternals {
-  model?: { sheets?: { name: string; rId: string; state?: string }[] };
-  properties?: { model?: { date1904?: boolean } };
-  styles: { getStyleModel(id: number): { numFmt?: string } | null };
-  stream?: { destroy(): void };
-  parse(): AsyncGenerator<{ eventType: string; value: unknown }>;
-  _parseSharedStrings(entry: AsyncIterable<Buffer>): AsyncGenerator<never>;
-  _parseStyles(entry: unknown): Promise<void>;
-  _parseWorkbook(entry: unknown): Promise<void>;
-  _parseRels(entry: unknown): Promise<void>;
-  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<{ eventType: string; value: unknown }>;
+/** What workbook.xml and the relationships say: the sheets and where the shared parts are. */
+interface WorkbookIndex {
+  sheets: SheetInfo[];
+  sharedStrings: string | undefined;
+  styles: string | undefined;
+  date1904: boolean;
 }
 
-/** What the reader hands out for each worksheet part of the zip. */
-interface WorksheetPart {
-  sheetNo: string;
-  chunks: AsyncIterable<Buffer | string>;
+interface Relationship {
+  type: string;
+  /** The target as a zip entry name (resolved against the source part, no leading slash). */
+  target: string;
 }
-
-class NamesKnown extends Error {}
 
 /** First bytes of the file: a zip (xlsx), an OLE compound file (.xls or a password-protected workbook), or else. */
 export async function checkWorkbookSignature(path: string, file: string): Promise<void> {
@@ -90,171 +84,168 @@ export function unreadable(file: string, cause: unknown, row?: number): CoreErro
   });
 }
 
+// Relationship types end the same in transitional (schemas.openxmlformats.org) and strict (purl.oclc.org) OOXML.
+const OFFICE_DOCUMENT = '/officeDocument';
+const WORKSHEET = '/worksheet';
+const SHARED_STRINGS = '/sharedStrings';
+const STYLES = '/styles';
+
 /**
- * One pass over one workbook. Create, call listSheets() or openSheet() once, then close().
+ * One workbook file. Create, call listSheets() or openSheet() once, then close(). The file is opened on the
+ * first call and held until close().
  */
 export class XlsxSession {
-  private readonly reader: ReaderInternals;
-  private readonly parts: AsyncGenerator<{ eventType: string; value: unknown }>;
-  private sharedStrings: string[] | undefined;
-  private stylesSeen = false;
-  private rels: { Id: string; Target: string }[] | undefined;
-  private stopWhenNamed = false;
-  private tempDir: string | undefined;
+  private zip: Promise<ZipFile> | undefined;
+  /** Zip entries by lower-cased name: OPC part names are case-insensitive. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly streams = new Set<Readable>();
   private closed = false;
-  private openChunks: AsyncIterable<Buffer | string> | undefined;
 
-  constructor(private readonly path: string, private readonly file: string) {
-    this.reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      styles: 'cache',
-      hyperlinks: 'ignore',
-      entries: 'ignore',
-    }) as unknown as ReaderInternals;
-    this.install();
-    this.parts = this.reader.parse();
-  }
+  constructor(private readonly path: string, private readonly file: string) {}
 
-  private install(): void {
-    const reader = this.reader;
-    // exceljs takes the streaming path only when it believes shared strings and relationships are loaded;
-    // always answering yes hands every worksheet to _parseWorksheet below, which decides itself.
-    Object.defineProperty(reader, 'sharedStrings', { get: () => this.sharedStrings ?? [], set: () => undefined, configurable: true });
-    Object.defineProperty(reader, 'workbookRels', {
-      get: () => this.rels ?? [],
-      set: (value: { Id: string; Target: string }[]) => {
-        this.rels = value;
-      },
-      configurable: true,
-    });
-    const keepSharedStrings = (strings: string[]) => {
-      this.sharedStrings = strings;
-    };
-    // exceljs delegates to this with yield*; it has nothing to announce, only the table to keep.
-    reader._parseSharedStrings = async function* (entry: AsyncIterable<Buffer>) {
-      keepSharedStrings(await readSharedStrings(entry));
-      yield* [];
-    } as ReaderInternals['_parseSharedStrings'];
-    const parseStyles = reader._parseStyles.bind(reader);
-    reader._parseStyles = async (entry) => {
-      await parseStyles(entry);
-      this.stylesSeen = true;
-    };
-    for (const method of ['_parseWorkbook', '_parseRels'] as const) {
-      const original = reader[method].bind(reader);
-      reader[method] = async (entry) => {
-        await original(entry);
-        if (this.stopWhenNamed && this.sheets()) throw new NamesKnown();
-      };
-    }
-    reader._parseWorksheet = function* (chunks, sheetNo) {
-      yield { eventType: 'worksheet-part', value: { sheetNo, chunks } satisfies WorksheetPart };
-    };
-  }
-
-  /** Worksheets in tab order, once workbook.xml and its relationships have been read. */
-  private sheets(): SheetInfo[] | undefined {
-    const model = this.reader.model;
-    if (!model || !this.rels) return undefined;
-    const targets = new Map(this.rels.map((rel) => [rel.Id, rel.Target]));
-    const sheets: SheetInfo[] = [];
-    for (const sheet of model.sheets ?? []) {
-      const match = /worksheets\/sheet(\d+)\.xml$/i.exec(targets.get(sheet.rId) ?? '');
-      if (match) sheets.push({ name: sheet.name, state: sheet.state ?? 'visible', fileNo: match[1]! });
-    }
-    return sheets;
-  }
-
-  /** Reads only as far as the sheet names. */
+  /** Worksheets in tab order (reads only the relationships and workbook.xml). */
   async listSheets(): Promise<SheetInfo[]> {
-    this.stopWhenNamed = true;
     try {
-      for await (const event of this.parts) {
-        // Worksheet parts before workbook.xml are skipped (drained), not copied anywhere.
-        void event;
-      }
+      return (await this.index()).sheets;
     } catch (error) {
-      if (!(error instanceof NamesKnown)) throw unreadable(this.file, error);
+      throw unreadable(this.file, error);
     }
-    const sheets = this.sheets();
-    if (!sheets) throw unreadable(this.file, new Error('no workbook part'));
-    return sheets;
   }
 
   /**
    * Finds the requested sheet and returns its rows as a stream. `choose` picks the sheet from the list
-   * (throwing SHEET_NOT_FOUND); it runs as soon as the names are known.
+   * (throwing SHEET_NOT_FOUND); the shared strings and styles are read before the sheet's rows start.
    */
   async openSheet(choose: (sheets: SheetInfo[]) => SheetInfo): Promise<{ sheet: SheetInfo; rows: AsyncGenerator<RawRow> }> {
-    let target: SheetInfo | undefined;
-    let buffered: { fileNo: string; path: string }[] = [];
+    let index: WorkbookIndex;
     try {
-      for (;;) {
-        const next = await this.parts.next();
-        if (next.done) break;
-        if (next.value.eventType !== 'worksheet-part') continue;
-        const part = next.value.value as WorksheetPart;
-        const sheets = this.sheets();
-        if (sheets && !target) {
-          target = choose(sheets);
-          buffered = buffered.filter((b) => b.fileNo === target!.fileNo);
-        }
-        if (target && part.sheetNo !== target.fileNo) continue;
-        if (target && this.sharedStrings && this.stylesSeen) {
-          return { sheet: target, rows: this.rowsOf(part.chunks) };
-        }
-        // Shared strings, styles or names come later in the zip: keep this sheet's XML on disk for now.
-        buffered.push({ fileNo: part.sheetNo, path: await this.copyToTemp(part) });
-      }
+      index = await this.index();
     } catch (error) {
       throw unreadable(this.file, error);
     }
-    const sheets = this.sheets();
-    if (!sheets) throw unreadable(this.file, new Error('no workbook part'));
-    target ??= choose(sheets);
-    const copy = buffered.find((b) => b.fileNo === target!.fileNo);
-    if (!copy) {
-      throw new CoreError('FILE_UNREADABLE', `${this.file}: the data of sheet "${target.name}" is missing from the workbook. Open it in Excel and save it again as .xlsx.`, {
-        location: { file: this.file, sheet: target.name },
+    const sheet = choose(index.sheets);
+    const entry = sheet.part === undefined ? undefined : this.entry(sheet.part);
+    if (!entry) {
+      throw new CoreError('FILE_UNREADABLE', `${this.file}: the data of sheet "${sheet.name}" is missing from the workbook. Open it in Excel and save it again as .xlsx.`, {
+        location: { file: this.file, sheet: sheet.name },
       });
     }
-    return { sheet: target, rows: this.rowsOf(createReadStream(copy.path)) };
+    try {
+      const sharedStrings = index.sharedStrings === undefined ? [] : await readSharedStrings(await this.open(index.sharedStrings));
+      const styles = index.styles === undefined ? new Styles() : await readStyles(await this.open(index.styles));
+      const context: CellContext = { sharedStrings, styles, date1904: index.date1904, decisions: [] };
+      return { sheet, rows: this.rowsOf(await this.openEntry(entry), context) };
+    } catch (error) {
+      throw unreadable(this.file, error);
+    }
   }
 
-  /** Whether a worksheet had to be copied to a temporary file (its zip order did not allow streaming). */
-  get usedTemporaryCopy(): boolean {
-    return this.tempDir !== undefined;
-  }
-
-  private async copyToTemp(part: WorksheetPart): Promise<string> {
-    this.tempDir ??= await mkdtemp(join(tmpdir(), 'scimport-xlsx-'));
-    const path = join(this.tempDir, `sheet${part.sheetNo}.xml`);
-    await pipeline(Readable.from(part.chunks), createWriteStream(path));
-    return path;
-  }
-
-  private rowsOf(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<RawRow> {
-    this.openChunks = chunks;
-    const context: CellContext = {
-      sharedStrings: this.sharedStrings ?? [],
-      styles: this.reader.styles,
-      date1904: this.reader.properties?.model?.date1904 === true,
-      decisions: [],
-    };
-    return readSheetRows(chunks, context);
-  }
-
-  /** Releases the file handle and temporary files; safe to call more than once. */
+  /** Releases the file handle; safe to call more than once, and while rows are still unread. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.reader.stream?.destroy();
-    const chunks = this.openChunks as { destroy?: () => void } | undefined;
-    chunks?.destroy?.();
-    // The zip parser may be suspended mid-entry; ending it is best effort and must not keep us waiting.
-    this.parts.return(undefined).catch(() => undefined);
-    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+    const zip = await this.zip?.catch(() => undefined);
+    // yauzl closes the descriptor once the zip and every stream opened from it have let go.
+    zip?.close();
+  }
+
+  private async rowsOf(stream: Readable, context: CellContext): AsyncGenerator<RawRow> {
+    try {
+      yield* readSheetRows(stream, context);
+    } catch (error) {
+      // Closing early destroys the stream under the parser; that ends the rows, it is no failure.
+      if (!this.closed) throw error;
+    } finally {
+      stream.destroy();
+      this.streams.delete(stream);
+    }
+  }
+
+  private zipFile(): Promise<ZipFile> {
+    this.zip ??= (async () => {
+      // lazyEntries: the central directory is walked on request; autoClose off: parts are opened later.
+      const zip = await yauzl.openPromise(this.path, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
+      for await (const entry of zip.eachEntry()) {
+        if (!entry.fileName.endsWith('/')) this.entries.set(entry.fileName.toLowerCase(), entry);
+      }
+      return zip;
+    })();
+    return this.zip;
+  }
+
+  private entry(name: string): Entry | undefined {
+    return this.entries.get(name.toLowerCase());
+  }
+
+  private async openEntry(entry: Entry): Promise<Readable> {
+    if (this.closed) throw new Error('the workbook was closed');
+    const stream = await (await this.zipFile()).openReadStreamPromise(entry);
+    if (this.closed) {
+      stream.destroy();
+      throw new Error('the workbook was closed');
+    }
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+    return stream;
+  }
+
+  /** Opens a part that must exist. */
+  private async open(name: string): Promise<Readable> {
+    await this.zipFile();
+    const entry = this.entry(name);
+    if (!entry) throw new Error(`no ${name} part`);
+    return this.openEntry(entry);
+  }
+
+  /** The relationships of a part (empty when it has none). */
+  private async relationships(part: string): Promise<Relationship[]> {
+    await this.zipFile();
+    const dir = posix.dirname(part);
+    const relsName = posix.join(dir, '_rels', `${posix.basename(part)}.rels`);
+    const entry = this.entry(relsName);
+    if (!entry) return [];
+    const rels: Relationship[] = [];
+    await parseXml(await this.openEntry(entry), (tag) => {
+      if (localName(tag.name) !== 'Relationship') return;
+      const { Type: type, Target: target, TargetMode: mode } = tag.attributes;
+      if (!type || !target || mode === 'External') return;
+      rels.push({ type, target: resolveTarget(dir, target) });
+    });
+    return rels;
+  }
+
+  private async index(): Promise<WorkbookIndex> {
+    await this.zipFile();
+    const main = (await this.relationships('')).find((rel) => rel.type.endsWith(OFFICE_DOCUMENT))?.target ?? 'xl/workbook.xml';
+    if (!this.entry(main)) throw new Error('no workbook part');
+    const declared: { name: string; state: string; id: string | undefined }[] = [];
+    let date1904 = false;
+    await parseXml(await this.open(main), (tag) => {
+      const name = localName(tag.name);
+      if (name === 'sheet') {
+        const { name: sheetName, state } = tag.attributes;
+        declared.push({ name: sheetName ?? '', state: state ?? 'visible', id: relationshipId(tag) });
+      } else if (name === 'workbookPr') {
+        const value = tag.attributes.date1904;
+        date1904 = value === '1' || value === 'true';
+      }
+    });
+    const rels = await this.relationships(main);
+    const byId = new Map<string, Relationship>();
+    // Ids are attributes of the same elements; re-read them from the rels part with their ids.
+    for (const rel of await this.relationshipIds(main)) byId.set(rel.id, rel);
+    const sheets: SheetInfo[] = [];
+    for (const sheet of declared) {
+      const rel = sheet.id === undefined ? undefined : byId.get(sheet.id);
+      // Chart sheets and dialog sheets have no rows; they are left out as Excel's tab list of data sheets.
+      if (rel && !rel.type.endsWith(WORKSHEET)) continue;
+      sheets.push({ name: sheet.name, state: sheet.state, part: rel?.target });
+    }
+    const dir = posix.dirname(main);
+    const find = (type: string, fallback: string) => rels.find((rel) => rel.type.endsWith(type))?.target ?? (this.entry(posix.join(dir, fallback)) ? posix.join(dir, fallback) : undefined);
+    return { sheets, sharedStrings: find(SHARED_STRINGS, 'sharedStrings.xml'), styles: find(STYLES, 'styles.xml'), date1904 };
   }
 }
 
