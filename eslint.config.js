@@ -33,4 +33,27 @@ export default tseslint.config(
     files: ['packages/core/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, electron, network] }] },
   },
+  // The Electron entry points are the one place electron may be imported.
+  {
+    files: ['apps/desktop/src/main/**/*.ts', 'apps/desktop/src/preload/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports] }] },
+  },
+  // The renderer sees only the bridge: no Node, no electron, no scimport package (it talks to the services
+  // through src/shared's contract).
+  {
+    files: ['apps/desktop/src/renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            deepImports,
+            electron,
+            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'http', 'https', 'net'], message: 'The renderer has no Node: ask the services through the bridge.' },
+            { group: ['@scimport/*'], message: 'The renderer only sees the bridge (src/shared/contract.ts), never a package.' },
+          ],
+        },
+      ],
+    },
+  },
 );

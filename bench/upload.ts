@@ -33,8 +33,7 @@ function requests(count: number): BulkRequest[] {
     const full = chunker.push(
       toOperation({
         externalId: id,
-        // No userName: the emulator checks UPN uniqueness by scanning every stored user, which at 20,000 users costs
-        // more CPU than the pacing being measured (an emulator matter, reported separately).
+        userName: `given${i}.family${i}@contoso.example`,
         name: { givenName: `Given${i}`, familyName: `Family${i}` },
         displayName: `Given${i} Family${i}`,
         active: true,

@@ -107,14 +107,51 @@ async function quirksWorkbook(): Promise<void> {
   // "stylesLast" has shared strings before the sheets but styles after them (number formats arrive late).
   await repack(buffer, 'streamable.xlsx', ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml']);
   await repack(buffer, 'styles-last.xlsx', ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml'], ['xl/styles.xml']);
+  // The order Excel itself writes: the workbook first, then the sheets, with styles and shared strings after
+  // them (a streaming reader has to hold the sheet back until the strings arrive).
+  await repack(buffer, 'excel-order.xlsx', ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels'],
+    ['xl/theme/theme1.xml', 'xl/styles.xml', 'xl/sharedStrings.xml', 'docProps/core.xml', 'docProps/app.xml']);
+  // Parts away from their usual names, as other writers do: found only by following the relationships
+  // (absolute targets, a target whose case differs from the stored name).
+  await repack(buffer, 'renamed-parts.xlsx', [], [], renameParts);
+  // Damaged in ways a streaming reader could miss: the Employees sheet's part is gone; a cell of row 6 points
+  // past the end of the shared-string table.
+  await repack(buffer, 'missing-sheet.xlsx', [], [], (name, data) => (name === 'xl/worksheets/sheet2.xml' ? undefined : [name, data]));
+  await repack(buffer, 'bad-string-index.xlsx', [], [], (name, data) =>
+    [name, name === 'xl/worksheets/sheet2.xml' ? Buffer.from(data.toString('utf8').replace('<c r="B6" t="s"><v>27</v>', '<c r="B6" t="s"><v>999</v>'), 'utf8') : data]);
 
   // Buffer tricks: a damaged copy (cut in the middle) and a text file that only claims to be a workbook.
   writeFileSync(out('truncated.xlsx'), buffer.subarray(0, Math.floor(buffer.length * 0.6)));
   writeFileSync(out('not-a-zip.xlsx'), 'EmployeeId,Name\n1,Ada\n');
 }
 
-/** Re-zips `source` (fixed timestamps) with the `first` parts at the front and the `last` parts at the end. */
-async function repack(source: Buffer, name: string, first: string[], last: string[] = []): Promise<Buffer> {
+/** Where renamed-parts.xlsx keeps each part, and how the relationships point at it. */
+const RENAMED: [from: string, to: string, target: string][] = [
+  ['xl/workbook.xml', 'xl/book.xml', '/xl/book.xml'],
+  ['xl/_rels/workbook.xml.rels', 'xl/_rels/book.xml.rels', ''],
+  ['xl/worksheets/sheet1.xml', 'xl/worksheets/lookup.xml', '/xl/worksheets/lookup.xml'],
+  ['xl/worksheets/sheet2.xml', 'xl/worksheets/staff.xml', '/xl/worksheets/staff.xml'],
+  ['xl/worksheets/_rels/sheet2.xml.rels', 'xl/worksheets/_rels/staff.xml.rels', ''],
+  ['xl/worksheets/sheet3.xml', 'xl/worksheets/contractors.xml', '/xl/worksheets/contractors.xml'],
+  ['xl/sharedStrings.xml', 'xl/strings/SST.xml', 'strings/sst.xml'],
+];
+
+function renameParts(name: string, data: Buffer): [string, Buffer] {
+  const moved = RENAMED.find(([from]) => from === name)?.[1] ?? name;
+  if (!/\.rels$|\[Content_Types\]\.xml$/.test(name)) return [moved, data];
+  let text = data.toString('utf8');
+  for (const [from, to, target] of RENAMED) {
+    text = text.replace(`PartName="/${from}"`, `PartName="/${to}"`);
+    if (target) text = text.replace(new RegExp(`Target="(/?xl/|)${from.replace(/^xl\//, '').replace(/[.]/g, '\\.')}"`), `Target="${target}"`);
+  }
+  return [moved, Buffer.from(text, 'utf8')];
+}
+
+/**
+ * Re-zips `source` (fixed timestamps) with the `first` parts at the front and the `last` parts at the end;
+ * `rewrite` may rename a part, change its bytes, or leave it out (undefined).
+ */
+async function repack(source: Buffer, name: string, first: string[], last: string[] = [], rewrite?: (name: string, data: Buffer) => [string, Buffer] | undefined): Promise<Buffer> {
   const zip = await JSZip.loadAsync(source);
   const names = Object.keys(zip.files).filter((n) => !zip.files[n]?.dir);
   const middle = names.filter((n) => !first.includes(n) && !last.includes(n));
@@ -122,7 +159,9 @@ async function repack(source: Buffer, name: string, first: string[], last: strin
   const date = new Date(Date.UTC(2024, 0, 1));
   for (const n of [...first, ...middle, ...last]) {
     const entry = zip.file(n);
-    if (entry) repacked.file(n, await entry.async('nodebuffer'), { date, createFolders: false });
+    if (!entry) continue;
+    const part = rewrite ? rewrite(n, await entry.async('nodebuffer')) : [n, await entry.async('nodebuffer')] as const;
+    if (part) repacked.file(part[0], part[1], { date, createFolders: false });
   }
   const bytes = await repacked.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
   writeFileSync(out(name), bytes);

@@ -3,7 +3,7 @@
  * esbuild (CommonJS: a sandboxed preload cannot be an ES module). Everything but electron is bundled, so the
  * packaged app does not depend on the workspace's TypeScript sources.
  */
-import { build as esbuild } from 'esbuild';
+import { build as esbuild, type BuildOptions } from 'esbuild';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 async function main(): Promise<void> {
   const started = Date.now();
   await buildRenderer();
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron'], logLevel: 'warning', sourcemap: false, absWorkingDir: root } as const;
+  const common: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron'], logLevel: 'warning', sourcemap: false, absWorkingDir: root };
   // The core maps large files on worker threads started from `new URL('./map-worker-entry.mjs', import.meta.url)`:
   // give the CommonJS bundle a real import.meta.url and put the worker, bundled too, beside it.
   await esbuild({

@@ -333,6 +333,21 @@ describe('processing and provisioning logs', () => {
   const withManager = (id: string, manager: string, extra: Record<string, unknown> = {}) =>
     user(id, { [ENTERPRISE]: { department: 'Sales', manager: { value: manager } }, ...extra });
 
+  it('answers 202 before processing, yet whatever comes after the 202 sees the request processed', async () => {
+    const [a, b] = await Promise.all([upload(emu, token, bulkBody([user('1')])), upload(emu, token, bulkBody([user('2')]))]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const logs = await graphGet(emu, token, `/v1.0/auditLogs/provisioning?$filter=${encodeURIComponent(`jobid eq '${emu.jobId}'`)}`);
+    expect((logs.json.value as { sourceIdentity: { id: string } }[]).map((e) => e.sourceIdentity.id).sort()).toEqual(['1', '2']);
+
+    await upload(emu, token, bulkBody([user('3')]));
+    emu.setJobState('paused'); // accepted while the job ran: processed, not left waiting behind the pause
+    expect(emu.pendingRequests()).toBe(0);
+    expect(emu.users().map((u) => u.externalId)).toEqual(['1', '2', '3']);
+    await upload(emu, token, bulkBody([user('4')]));
+    expect(emu.pendingRequests()).toBe(1);
+    expect(emu.users().map((u) => u.externalId)).toEqual(['1', '2', '3']);
+  });
+
   it('creates, updates, skips unchanged users, disables and re-enables, one log entry per operation', async () => {
     await upload(emu, token, bulkBody([user('1'), user('2')]));
     const [first] = emu.users();

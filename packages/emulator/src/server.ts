@@ -139,6 +139,7 @@ class EmulatorServer implements Emulator {
   /** Accepted BulkRequests waiting for the job, oldest first: processing is strictly in arrival order. */
   private pending: PendingRequest[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpSoonScheduled = false;
   private readonly quarantineTimers = new Map<string, NodeJS.Timeout>();
   private persistError: EmulatorError | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
@@ -245,10 +246,12 @@ class EmulatorServer implements Emulator {
   // ── public API ────────────────────────────────────────────────────────────────────────────────────────
 
   users(): EmulatedUser[] {
+    this.pump();
     return this.directory.listUsers();
   }
 
   logs(): ProvisioningLogEntry[] {
+    this.pump();
     return this.directory.visibleLogs(Date.now()).map((l) => structuredClone(l.entry));
   }
 
@@ -279,6 +282,7 @@ class EmulatorServer implements Emulator {
   }
 
   jobStatus(): SynchronizationJob {
+    this.pump();
     return jobToGraph(this.job, this.directory.userCount());
   }
 
@@ -287,6 +291,7 @@ class EmulatorServer implements Emulator {
     if (quarantineReason !== undefined && (typeof quarantineReason !== 'string' || quarantineReason.trim() === '')) {
       throw new EmulatorError('INVALID_OPTION', 'setJobState quarantineReason must be a non-empty string such as QuarantinedOnDemand.');
     }
+    this.pump(); // what was accepted before the change of state is processed under the old one
     this.forceState(this.job, code, quarantineReason);
     this.scheduleQuarantineRetry(this.job);
     this.pump();
@@ -298,6 +303,7 @@ class EmulatorServer implements Emulator {
   }
 
   pendingRequests(): number {
+    this.pump();
     return this.pending.length;
   }
 
@@ -317,6 +323,7 @@ class EmulatorServer implements Emulator {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.pump();
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -376,6 +383,21 @@ class EmulatorServer implements Emulator {
     timer.unref();
     this.timers.add(timer);
     return timer;
+  }
+
+  /**
+   * Run `pump` after the event loop has served the I/O that is ready now and the next round of it, so that a client in
+   * this process reads its reply first. Later bulkUploads do not wait for it: the queue keeps their order.
+   */
+  private pumpSoon(): void {
+    if (this.pumpSoonScheduled) return;
+    this.pumpSoonScheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.pumpSoonScheduled = false;
+        if (!this.closed) this.pump();
+      }),
+    );
   }
 
   /**
@@ -668,6 +690,8 @@ class EmulatorServer implements Emulator {
     const isJobs = lower[0] === 'serviceprincipals' && lower[2] === 'synchronization' && lower[3] === 'jobs';
     const action = isJobs ? lower[5] : undefined;
     const isBulk = isJobs && action === 'bulkupload' && lower.length === 6;
+    // Whatever reads or changes the job or its results sees every request accepted before it processed (see pumpSoon).
+    if (!isBulk) this.pump();
     if (isBulk) {
       // Parsed once here for the call record and reused by bulkUpload: a 50-user body is worth parsing only once.
       ctx.json = parseJson(ctx.body);
@@ -918,12 +942,11 @@ class EmulatorServer implements Emulator {
     // waits, unprocessed and absent from the provisioning logs, until the job runs.
     this.pending.push({ operations: validation.operations, dueAt: Date.now() + this.scaled(this.settings.processingDelayMs) });
     this.persist();
-    // Answer first, then process in the same tick (Entra processes asynchronously too). Nothing can observe the gap:
-    // the client's next request, or a test's next look at users()/logs(), needs an event-loop turn, which comes after
-    // the processing, so results are still visible as soon as the 202 is. With latency the reply waits; the request
-    // is processed meanwhile, as before.
+    // Answer first, process a moment later (Entra processes asynchronously too): an in-process client then reads
+    // its 202 without waiting for 50 users to be processed. Nobody can see the difference: every look at the
+    // results (users(), logs(), jobStatus(), any Graph request but a bulkUpload) processes what is due first.
     const replied = this.graphSend(ctx, 202, undefined, { Location: `${this.baseUrl}/v1.0/auditLogs/provisioning?$filter=jobid eq '${this.jobId}'` });
-    this.pump();
+    this.pumpSoon();
     return replied;
   }
 

@@ -118,6 +118,82 @@ describe('Pacer sliding window', () => {
   });
 });
 
+describe('Pacer window as the service counts it', () => {
+  type Outcome = 'accepted' | 'throttled' | 'unavailable' | 'reset';
+  const attempt = fc.record({
+    latency: fc.integer({ min: 0, max: 900 }),
+    /** Where between send and reply the service counts the call: 0 = at the send, 1 = at the reply. */
+    arrival: fc.double({ min: 0, max: 1, noNaN: true }),
+    /** After a failure without reply, how much later than our error the request may still arrive (fraction of a window). */
+    late: fc.double({ min: 0, max: 0.999, noNaN: true }),
+    outcome: fc.constantFrom<Outcome>('accepted', 'accepted', 'accepted', 'throttled', 'unavailable', 'reset'),
+  });
+
+  it('never lets more than windowCalls arrive in any window, wherever between send and reply each one arrives (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 50, max: 2000 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.array(attempt, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 40 }),
+        async (windowCalls, windowMs, concurrency, calls) => {
+          const clock = new FakeClock();
+          const pacer = new Pacer({ windowCalls, windowMs, concurrency, maxAttempts: 4, maxThrottleWaits: 4, baseDelayMs: 10, clock, random: () => 0.5 });
+          const arrivals: number[] = [];
+          const jobs = calls.map((attempts, n) => {
+            let sent = 0;
+            return pacer.execute({
+              label: `r${n}`,
+              permission: 'p',
+              send: async () => {
+                const plan = attempts[Math.min(sent, attempts.length - 1)] as (typeof attempts)[number];
+                sent += 1;
+                const start = clock.now();
+                await sleep(clock, plan.latency);
+                const end = clock.now();
+                // Counted by the service whatever it answers (the strictest reading of the limit).
+                arrivals.push(start + plan.arrival * (end - start) + (plan.outcome === 'reset' ? plan.late * windowMs : 0));
+                if (plan.outcome === 'reset') throw new TransportError('NETWORK', 'ECONNRESET', { details: { errno: 'ECONNRESET', retryable: true } });
+                if (plan.outcome === 'throttled') return reply(429, { 'retry-after': '0.05' });
+                if (plan.outcome === 'unavailable') return reply(503);
+                return ok;
+              },
+            });
+          });
+          await settleAll(clock, jobs);
+          arrivals.sort((a, b) => a - b);
+          // The emulator's rule (and Entra's): a call is admitted when fewer than windowCalls were admitted in the
+          // windowMs before it, so any windowCalls + 1 consecutive arrivals must span at least windowMs.
+          for (let i = 0; i + windowCalls < arrivals.length; i += 1) {
+            expect((arrivals[i + windowCalls] as number) - (arrivals[i] as number)).toBeGreaterThanOrEqual(windowMs);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('lets the next call go as soon as the oldest reply is one window old: windowCalls per (window + reply time)', async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const pacer = new Pacer({ windowCalls: 2, windowMs: 1000, concurrency: 10, clock });
+    const h = harness(pacer, clock, () => ok, 50);
+    await settleAll(clock, [1, 2, 3, 4, 5].map((n) => h.run(n)));
+    expect(h.sends.map((s) => s.at - t0)).toEqual([0, 0, 1050, 1050, 2100]);
+  });
+
+  it('holds the slot of a call that failed without a reply one window longer', async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const pacer = new Pacer({ windowCalls: 1, windowMs: 1000, concurrency: 10, baseDelayMs: 1, clock, random: () => 0 });
+    const reset = new TransportError('NETWORK', 'ECONNRESET', { details: { errno: 'ECONNRESET', retryable: true } });
+    const h = harness(pacer, clock, (_n, attempt) => (attempt === 1 ? reset : ok), 100);
+    await settleAll(clock, [h.run(1)]);
+    // Reply-less failure at 100 → the request may still arrive until 100 + window: the retry waits until 2100.
+    expect(h.sends.map((s) => s.at - t0)).toEqual([0, 2100]);
+  });
+});
+
 describe('Pacer Retry-After', () => {
   it('pauses the whole pacer for Retry-After on 429, then retries without spending an attempt', async () => {
     const clock = new FakeClock();

@@ -14,7 +14,10 @@ export interface PacerOptions {
    * as the server states it (the emulator already scales it). Default 1, real time.
    */
   timeScale?: number;
-  /** Requests in flight at once (default 4). */
+  /**
+   * Requests in flight at once (default 8). Entra allows 8 calls a second on average; with replies taking up to a
+   * second, fewer in flight would leave the window unused (calls per second ≤ in flight / reply time).
+   */
   concurrency?: number;
   /** Attempts per request for 5xx and network failures, the first included (default 6). */
   maxAttempts?: number;
@@ -62,16 +65,22 @@ export interface PacedRequest {
   send(context: { attempt: number; forceRefresh: boolean; signal?: AbortSignal }): Promise<HttpResponse>;
 }
 
+/**
+ * Ends a call's hold on its window slot. `replied` false: the call failed without a reply (network error, abort),
+ * so the request may still be on its way to the service; the slot is then held one window longer.
+ */
+export type SlotRelease = (replied?: boolean) => void;
+
 interface Waiter {
-  resolve: (release: () => void) => void;
+  resolve: (release: SlotRelease) => void;
   reject: (err: unknown) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
 
 interface Slot {
-  start: number;
-  end?: number;
+  /** When the slot stops counting against the window; undefined while the call is in flight. */
+  freeAt?: number;
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 408]);
@@ -81,9 +90,14 @@ const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 408]);
  * `concurrency` in flight, a whole-pacer pause when the service says Retry-After, exponential backoff with full
  * jitter on 5xx and network failures, one token refresh on 401, and a clear stop on 400/403/404.
  *
- * A call occupies its window slot from the moment it is sent until `windowMs` after its reply arrived. The
- * service counts a call when it receives it, which is somewhere between those two instants, so this keeps us
- * inside the service's window however the network delays vary.
+ * A call occupies its window slot from the moment it is granted until `windowMs` after its reply arrived. The
+ * service counts a call when it receives it, somewhere between those two instants, and we cannot know where: so a
+ * new call may go only when fewer than `windowCalls` others could still be counted in the window that ends at its
+ * own arrival, i.e. when every other call either replied more than `windowMs` ago or is among the
+ * `windowCalls - 1` allowed. This holds however the latency varies, and it is also the best that can be done
+ * without knowing the arrival instants: the pace it allows is `windowCalls` per (`windowMs` + time to reply), so
+ * reaching Entra's limit means keeping the time between a grant and its reply short (the upload loop reads and
+ * journals a chunk before asking for its slot). Starting the slot later (at the last byte written) would gain nothing: only the end counts.
  */
 export class Pacer {
   readonly windowCalls: number;
@@ -111,7 +125,7 @@ export class Pacer {
     this.timeScale = positive(options.timeScale ?? 1, 'timeScale');
     this.windowCalls = Math.floor(positive(options.windowCalls ?? 40, 'windowCalls'));
     this.windowMs = positive(options.windowMs ?? 5000, 'windowMs') / this.timeScale;
-    this.concurrency = Math.floor(positive(options.concurrency ?? 4, 'concurrency'));
+    this.concurrency = Math.floor(positive(options.concurrency ?? 8, 'concurrency'));
     this.maxAttempts = Math.floor(positive(options.maxAttempts ?? 6, 'maxAttempts'));
     this.maxThrottleWaits = Math.floor(options.maxThrottleWaits ?? 30);
     this.baseDelayMs = positive(options.baseDelayMs ?? 1000, 'baseDelayMs');
@@ -163,7 +177,7 @@ export class Pacer {
    * Wait for a slot in the window (and for concurrency and any pause). Resolves with the release function
    * that must be called once the reply has arrived.
    */
-  acquire(signal?: AbortSignal, options: { front?: boolean } = {}): Promise<() => void> {
+  acquire(signal?: AbortSignal, options: { front?: boolean } = {}): Promise<SlotRelease> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal };
@@ -198,7 +212,7 @@ export class Pacer {
       try {
         response = await request.send({ attempt, forceRefresh, signal });
       } catch (err) {
-        release();
+        release(false);
         if (signal?.aborted) throw abortError(signal);
         if (isTransportError(err) && err.details.retryable) {
           if (attempt < this.maxAttempts) {
@@ -301,7 +315,7 @@ export class Pacer {
   }
 
   private prune(now: number): void {
-    this.slots = this.slots.filter((slot) => slot.end === undefined || slot.end + this.windowMs > now);
+    this.slots = this.slots.filter((slot) => slot.freeAt === undefined || slot.freeAt > now);
   }
 
   private pump(): void {
@@ -312,20 +326,21 @@ export class Pacer {
       if (this.inFlight >= this.concurrency) return; // a release pumps again
       if (this.slots.length >= this.windowCalls) {
         let next = Number.POSITIVE_INFINITY;
-        for (const slot of this.slots) if (slot.end !== undefined) next = Math.min(next, slot.end + this.windowMs);
+        for (const slot of this.slots) if (slot.freeAt !== undefined) next = Math.min(next, slot.freeAt);
         if (Number.isFinite(next)) this.wakeAt(next);
         return; // if every slot is in flight, a release pumps again
       }
       const waiter = this.waiting.shift() as Waiter;
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      const slot: Slot = { start: now };
+      const slot: Slot = {};
       this.slots.push(slot);
       this.inFlight += 1;
       let released = false;
-      waiter.resolve(() => {
+      waiter.resolve((replied = true) => {
         if (released) return;
         released = true;
-        slot.end = this.clock.now();
+        // Without a reply the bytes may still be in flight (or held by a proxy): count the call one window longer.
+        slot.freeAt = this.clock.now() + (replied ? 1 : 2) * this.windowMs;
         this.inFlight -= 1;
         this.pump();
       });

@@ -89,6 +89,23 @@ describe('run journal', () => {
     expect(await listRuns(dataDir)).toEqual([]);
   });
 
+  it('reads chunk states from the journal, over the per-chunk files of earlier versions, skipping a line torn by a crash', async () => {
+    const run = await startRun({ dataDir, target, chunks: [bulk(1, 5), bulk(6, 5), bulk(11, 5), bulk(16, 5)] });
+    const at = '2026-11-22T00:15:00.000Z';
+    await mkdir(path.join(run.dir, 'state'));
+    await writeFile(path.join(run.dir, 'state', '000001.json'), JSON.stringify({ state: 'accepted', status: 202, at, sends: 1 }));
+    await writeFile(path.join(run.dir, 'state', '000002.json'), JSON.stringify({ state: 'sending', since: at, sends: 1 }));
+    const lines = [
+      { chunk: 2, state: 'accepted', status: 202, at, sends: 1 },
+      { chunk: 3, state: 'sending', since: at, sends: 1 },
+      { chunk: 3, state: 'failed', reason: 'HTTP 400', code: 'BAD_REQUEST', at, sends: 1 },
+    ].map((entry) => JSON.stringify(entry));
+    // The last append was cut short by a crash: its chunk was never sent, so the line must not count.
+    await writeFile(path.join(run.dir, 'journal.jsonl'), `${lines.join('\n')}\n{"chunk":4,"state":"sen`);
+    expect((await readChunkStates(run)).map((s) => s.state)).toEqual(['accepted', 'accepted', 'failed', 'pending']);
+    expect(await runStatus(run)).toEqual({ total: 4, pending: 1, sending: 0, accepted: 2, failed: 1 });
+  });
+
   it('says clearly when a run does not exist', async () => {
     await expect(openRun(dataDir, '20261122-001500-abcd')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
     await expect(openRun(dataDir, '../../etc')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });

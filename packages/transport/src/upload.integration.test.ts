@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '@scimport/core';
 import type { Emulator } from '@scimport/emulator';
@@ -132,6 +132,20 @@ describe('uploading a run', () => {
     const summary = await resumeRun(run.id, { client, dataDir: scratch.dir });
     expect(summary.accepted).toBe(7);
     expect(emu.users()).toHaveLength(300);
+  });
+
+  it('resumes after a crash tore the journal’s last line, writing on a fresh line', async () => {
+    const client = await clientOf(emu, { pacer: { concurrency: 2 } });
+    const run = await startRun({ dataDir: scratch.dir, target: targetOf(emu), chunks: chunked(users(100), 25) });
+    const accepted = { state: 'accepted', status: 202, at: new Date().toISOString(), sends: 1 };
+    await writeFile(path.join(run.dir, 'journal.jsonl'), `${JSON.stringify({ chunk: 1, ...accepted })}\n{"chunk":2,"state":"sending","si`);
+    const summary = await uploadRun(run, { client, lookahead: 0 });
+    expect(summary).toMatchObject({ accepted: 4, sentThisSession: 3, resent: [] });
+    expect(emu.bulkCalls()).toHaveLength(3);
+    expect((await readChunkStates(run)).map((s) => s.state)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    const lines = (await readFile(path.join(run.dir, 'journal.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
+    expect(lines.filter((l) => !l.endsWith('}'))).toEqual(['{"chunk":2,"state":"sending","si']);
+    await expect(uploadRun(run, { client, lookahead: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('refuses to resume a run against another target', async () => {

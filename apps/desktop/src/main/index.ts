@@ -2,6 +2,7 @@
  * The Electron main process: owns the services, opens one locked-down window, and answers the renderer only
  * through the allow-listed channels. Secrets and the snapshot key are sealed with the OS keychain (safeStorage).
  */
+// eslint-disable-next-line no-restricted-imports -- an Electron entry point: the one place electron is meant to be imported.
 import { BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';

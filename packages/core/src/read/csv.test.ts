@@ -11,7 +11,7 @@ import type { Table } from './index';
 import type { SourceRow } from '../types';
 import { CoreError } from '../errors';
 import { csvTable } from './csv';
-import { openDescriptors, settle } from './test-support';
+import { descriptorsOn, settle } from './test-support';
 
 const root = fileURLToPath(new URL('../../../../test-data/', import.meta.url));
 const quirk = (name: string) => join(root, 'quirks', name);
@@ -252,12 +252,13 @@ describe('streaming', () => {
   });
 
   it('close() lets go of the file while rows are still unread', async () => {
-    const before = openDescriptors();
-    if (before === undefined) return;
-    const table = await openTable(join(dir, 'big.csv'));
-    expect(await settle(() => openDescriptors()! > before)).toBe(true);
+    const path = join(dir, 'big.csv');
+    if (descriptorsOn(path) === undefined) return;
+    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
+    const table = await openTable(path);
+    expect(await settle(() => descriptorsOn(path)! > 0)).toBe(true);
     await table.close();
-    expect(await settle(() => openDescriptors()! <= before)).toBe(true);
+    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
   });
 
   it('pulls from a generator source only as fast as rows are consumed', async () => {

@@ -1,9 +1,23 @@
 /** Test helpers of the readers (kept beside them: src/__tests__ belongs to the whole package). */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 
-/** Open file descriptors of this process (Linux only), to see that close() really lets go of a file. */
-export function openDescriptors(): number | undefined {
-  return existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : undefined;
+/**
+ * How many of this process's file descriptors are open on `path` (Linux only; undefined elsewhere), to see
+ * that close() really lets go of a file. Counting only that file's descriptors keeps the answer
+ * independent of whatever else the process (other tests, the runner) opens and closes meanwhile.
+ */
+export function descriptorsOn(path: string): number | undefined {
+  if (!existsSync('/proc/self/fd')) return undefined;
+  const target = realpathSync(path);
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) count++;
+    } catch {
+      // Closed between listing and reading: not open on the file, then.
+    }
+  }
+  return count;
 }
 
 /** Waits (up to a second) for asynchronous stream teardown to make `check` true; returns its last answer. */

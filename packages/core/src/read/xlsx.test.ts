@@ -8,8 +8,7 @@ import { listSheets, openTable } from './index';
 import type { Table } from './index';
 import type { SourceRow } from '../types';
 import { CoreError } from '../errors';
-import { XlsxSession } from './xlsx';
-import { openDescriptors, settle } from './test-support';
+import { descriptorsOn, settle } from './test-support';
 
 const quirks = fileURLToPath(new URL('../../../../test-data/quirks/', import.meta.url));
 const fixture = (name: string) => join(quirks, name);
@@ -174,19 +173,18 @@ describe('zip part order', () => {
     expect(strip(await summary('streamable.xlsx'))).toEqual(strip(reference));
     // Shared strings before the sheets but styles after: formats must still apply (no numbers for dates).
     expect(strip(await summary('styles-last.xlsx'))).toEqual(strip(reference));
+    // Excel's own order: workbook first, sheets, then styles and shared strings.
+    expect(strip(await summary('excel-order.xlsx'))).toEqual(strip(reference));
   });
 
-  it('streams a sheet straight from the zip when its parts allow, and copies only the chosen sheet otherwise', async () => {
-    const direct = new XlsxSession(fixture('streamable.xlsx'), 'streamable.xlsx');
-    const opened = await direct.openSheet((sheets) => sheets[1]!);
-    expect(opened.sheet.name).toBe('Employees');
-    expect(direct.usedTemporaryCopy).toBe(false);
-    await direct.close();
-    const copied = new XlsxSession(fixture('quirks.xlsx'), 'quirks.xlsx');
-    await copied.openSheet((sheets) => sheets[1]!);
-    expect(copied.usedTemporaryCopy).toBe(true);
-    await copied.close();
-    await direct.close();
+  it('finds parts by following the relationships: other names, absolute targets, another letter case', async () => {
+    expect(await listSheets(fixture('renamed-parts.xlsx'))).toEqual(['Lookup', 'Employees', 'Contractors']);
+    const reference = await summary('quirks.xlsx');
+    const renamed = await summary('renamed-parts.xlsx');
+    expect(renamed.rows.map((r) => r.values)).toEqual(reference.rows.map((r) => r.values));
+    expect(renamed.columns).toEqual(reference.columns);
+    const contractors = await openTable(fixture('renamed-parts.xlsx'), { sheet: 'Contractors' });
+    expect((await readAll(contractors)).map((r) => r.values.WorkerID)).toEqual(['C-001', 'C-002']);
   });
 
   it('reads inline strings, rich inline strings and plain string cells without shared strings', async () => {
@@ -210,6 +208,26 @@ describe('files that cannot be read', () => {
     expect(cut.message).toContain('truncated.xlsx');
     expect(cut.message).not.toMatch(/FILE_ENDED|at \w+ \(/);
     expect((await failure(listSheets(fixture('not-a-zip.xlsx')))).code).toBe('FILE_UNREADABLE');
+  });
+
+  it('FILE_UNREADABLE naming the sheet whose part is missing; the other sheets still open', async () => {
+    expect(await listSheets(fixture('missing-sheet.xlsx'))).toEqual(['Lookup', 'Employees', 'Contractors']);
+    const missing = await failure(openTable(fixture('missing-sheet.xlsx')));
+    expect(missing.code).toBe('FILE_UNREADABLE');
+    expect(missing.message).toContain('missing-sheet.xlsx');
+    expect(missing.message).toContain('"Employees"');
+    expect(missing.location).toEqual({ file: 'missing-sheet.xlsx', sheet: 'Employees' });
+    const other = await openTable(fixture('missing-sheet.xlsx'), { sheet: 'Contractors' });
+    expect(await readAll(other)).toHaveLength(2);
+  });
+
+  it('FILE_UNREADABLE near the row, not an empty cell, when a cell points past the shared strings', async () => {
+    // Row 6 is within the rows read ahead to check the header, so opening already fails.
+    const error = await failure(openTable(fixture('bad-string-index.xlsx')));
+    expect(error.code).toBe('FILE_UNREADABLE');
+    expect(error.message).toContain('bad-string-index.xlsx');
+    expect(error.message).toContain('near row 6');
+    expect(error.location).toEqual({ file: 'bad-string-index.xlsx', row: 6 });
   });
 
   it('FILE_NOT_FOUND for a missing file, FILE_UNSUPPORTED for other extensions', async () => {
@@ -265,12 +283,13 @@ describe('a larger generated workbook', () => {
   });
 
   it('close() lets go of the file while rows are still unread', async () => {
-    const before = openDescriptors();
-    if (before === undefined) return;
-    const table = await openTable(join(dir, 'big.xlsx'));
-    expect(await settle(() => openDescriptors()! > before)).toBe(true);
+    const path = join(dir, 'big.xlsx');
+    if (descriptorsOn(path) === undefined) return;
+    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
+    const table = await openTable(path);
+    expect(await settle(() => descriptorsOn(path)! > 0)).toBe(true);
     await table.close();
-    expect(await settle(() => openDescriptors()! <= before)).toBe(true);
+    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
   });
 
   it('decodes multi-byte characters split across zip chunks and formats every id', async () => {

@@ -49,6 +49,7 @@ interface WorkbookIndex {
 }
 
 interface Relationship {
+  id: string;
   type: string;
   /** The target as a zip entry name (resolved against the source part, no leading slash). */
   target: string;
@@ -74,9 +75,18 @@ function looksLikeText(head: Buffer): boolean {
   return head.length > 0 && [...head].every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc2);
 }
 
+/** A failure inside a worksheet's XML, with the row being read when it happened. */
+class SheetDataError extends Error {
+  constructor(readonly row: number | undefined, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Wraps anything the zip or XML layers throw into the one error a person can act on. */
-export function unreadable(file: string, cause: unknown, row?: number): CoreError {
+export function unreadable(file: string, cause: unknown, lastRowRead?: number): CoreError {
   if (isCoreError(cause)) return cause;
+  // The rows are parsed a chunk ahead of the last row handed out, so the parser knows the row better.
+  const row = cause instanceof SheetDataError ? cause.row ?? lastRowRead : lastRowRead;
   const where = row === undefined ? '' : ` near row ${row}`;
   return new CoreError('FILE_UNREADABLE', `${file} is damaged or not a complete Excel workbook${where}. Open it in Excel and save it again as .xlsx, or export it again from the HR system.`, {
     location: row === undefined ? { file } : { file, row },
@@ -151,7 +161,7 @@ export class XlsxSession {
     zip?.close();
   }
 
-  private async rowsOf(stream: Readable, context: CellContext): AsyncGenerator<RawRow> {
+  private async *rowsOf(stream: Readable, context: CellContext): AsyncGenerator<RawRow> {
     try {
       yield* readSheetRows(stream, context);
     } catch (error) {
@@ -209,9 +219,9 @@ export class XlsxSession {
     const rels: Relationship[] = [];
     await parseXml(await this.openEntry(entry), (tag) => {
       if (localName(tag.name) !== 'Relationship') return;
-      const { Type: type, Target: target, TargetMode: mode } = tag.attributes;
+      const { Id: id, Type: type, Target: target, TargetMode: mode } = tag.attributes;
       if (!type || !target || mode === 'External') return;
-      rels.push({ type, target: resolveTarget(dir, target) });
+      rels.push({ id: id ?? '', type, target: resolveTarget(dir, target) });
     });
     return rels;
   }
@@ -225,28 +235,109 @@ export class XlsxSession {
     await parseXml(await this.open(main), (tag) => {
       const name = localName(tag.name);
       if (name === 'sheet') {
-        const { name: sheetName, state } = tag.attributes;
-        declared.push({ name: sheetName ?? '', state: state ?? 'visible', id: relationshipId(tag) });
+        declared.push({ name: tag.attributes.name ?? '', state: tag.attributes.state ?? 'visible', id: relationshipId(tag) });
       } else if (name === 'workbookPr') {
         const value = tag.attributes.date1904;
         date1904 = value === '1' || value === 'true';
       }
     });
     const rels = await this.relationships(main);
-    const byId = new Map<string, Relationship>();
-    // Ids are attributes of the same elements; re-read them from the rels part with their ids.
-    for (const rel of await this.relationshipIds(main)) byId.set(rel.id, rel);
+    const byId = new Map(rels.map((rel) => [rel.id, rel]));
     const sheets: SheetInfo[] = [];
     for (const sheet of declared) {
       const rel = sheet.id === undefined ? undefined : byId.get(sheet.id);
-      // Chart sheets and dialog sheets have no rows; they are left out as Excel's tab list of data sheets.
+      // Chart sheets and dialog sheets hold no rows: only worksheets are offered.
       if (rel && !rel.type.endsWith(WORKSHEET)) continue;
       sheets.push({ name: sheet.name, state: sheet.state, part: rel?.target });
     }
+    // A writer that forgot to declare the shared strings or styles still put them at their usual place.
     const dir = posix.dirname(main);
-    const find = (type: string, fallback: string) => rels.find((rel) => rel.type.endsWith(type))?.target ?? (this.entry(posix.join(dir, fallback)) ? posix.join(dir, fallback) : undefined);
+    const find = (type: string, usual: string): string | undefined => {
+      const declaredTarget = rels.find((rel) => rel.type.endsWith(type))?.target;
+      if (declaredTarget !== undefined) return declaredTarget;
+      const fallback = posix.join(dir, usual);
+      return this.entry(fallback) ? fallback : undefined;
+    };
     return { sheets, sharedStrings: find(SHARED_STRINGS, 'sharedStrings.xml'), styles: find(STYLES, 'styles.xml'), date1904 };
   }
+}
+
+/** A part's relationship target as a zip entry name: relative to the part's folder, or absolute from the root. */
+function resolveTarget(dir: string, target: string): string {
+  let path = target;
+  try {
+    path = decodeURIComponent(target);
+  } catch {
+    // Not percent-encoded after all; use it as written.
+  }
+  const joined = path.startsWith('/') ? posix.normalize(path) : posix.join(dir, path);
+  return joined.replace(/^\/+/, '');
+}
+
+/** The r:id of a workbook's sheet element, whatever prefix the relationships namespace was given. */
+function relationshipId(tag: SaxesTagPlain): string | undefined {
+  const attributes = tag.attributes;
+  if (attributes['r:id'] !== undefined) return attributes['r:id'];
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.includes(':') && localName(key) === 'id') return value;
+  }
+  return undefined;
+}
+
+/** Feeds a part through saxes, calling `onOpen` for every element. */
+async function parseXml(stream: Readable, onOpen: (tag: SaxesTagPlain) => void): Promise<void> {
+  const parser = new SaxesParser();
+  parser.on('opentag', onOpen);
+  for await (const text of decodeUtf8(stream)) parser.write(text);
+  parser.close();
+}
+
+/** Number formats by style id (cellXfs), as styles.xml declares them. */
+class Styles {
+  /** numFmtId of each cell format, by style id. */
+  readonly formatIds: number[] = [];
+  /** Custom number formats by numFmtId. */
+  readonly custom = new Map<number, string>();
+
+  /** The number format of a style, custom or built in; undefined means General. */
+  numFmt(styleId: number): string | undefined {
+    const id = this.formatIds[styleId] ?? 0;
+    return this.custom.get(id) ?? builtInFormat(id);
+  }
+}
+
+/**
+ * Built-in formats (ECMA-376 part 1, 18.8.30) that a workbook uses without declaring them: the common ones,
+ * and the East Asian date and time ones (27–36, 50–58). Ids 5–8 and 23–26, 41–44 depend on the writer's
+ * locale and are normally declared; undeclared, they stay General rather than guess a currency.
+ */
+function builtInFormat(id: number): string | undefined {
+  const known = (id >= 0 && id <= 4) || (id >= 9 && id <= 22) || (id >= 27 && id <= 40) || (id >= 45 && id <= 58);
+  return known ? getFormatFromId(id) : undefined;
+}
+
+async function readStyles(stream: Readable): Promise<Styles> {
+  const styles = new Styles();
+  // xf elements also appear in cellStyleXfs, numFmt elements in dxfs: only those in cellXfs and numFmts count.
+  let section: string | undefined;
+  const parser = new SaxesParser();
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const name = localName(tag.name);
+    if (name === 'numFmts' || name === 'cellXfs' || name === 'cellStyleXfs' || name === 'dxfs') section = name;
+    else if (name === 'numFmt' && section === 'numFmts') {
+      const id = Number.parseInt(tag.attributes.numFmtId ?? '', 10);
+      if (Number.isInteger(id) && tag.attributes.formatCode !== undefined) styles.custom.set(id, tag.attributes.formatCode);
+    } else if (name === 'xf' && section === 'cellXfs') {
+      const id = Number.parseInt(tag.attributes.numFmtId ?? '0', 10);
+      styles.formatIds.push(Number.isInteger(id) ? id : 0);
+    }
+  });
+  parser.on('closetag', (tag: SaxesTagPlain) => {
+    if (localName(tag.name) === section) section = undefined;
+  });
+  for await (const text of decodeUtf8(stream)) parser.write(text);
+  parser.close();
+  return styles;
 }
 
 /** Strips a namespace prefix ("x:c" → "c"): some writers prefix every element. */
@@ -295,7 +386,7 @@ async function readSharedStrings(entry: AsyncIterable<Buffer>): Promise<string[]
 
 interface CellContext {
   sharedStrings: string[];
-  styles: ReaderInternals['styles'];
+  styles: Styles;
   date1904: boolean;
   /** Style id → what a number under that style displays as. */
   decisions: (NumberDecision | undefined)[];
@@ -304,7 +395,7 @@ interface CellContext {
 function decisionFor(context: CellContext, styleId: number): NumberDecision {
   let decision = context.decisions[styleId];
   if (!decision) {
-    decision = decideFormat(context.styles.getStyleModel(styleId)?.numFmt);
+    decision = decideFormat(context.styles.numFmt(styleId));
     context.decisions[styleId] = decision;
   }
   return decision;
@@ -414,11 +505,19 @@ async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: C
     }
   });
 
+  const write = (text: string | undefined) => {
+    try {
+      if (text === undefined) parser.close();
+      else parser.write(text);
+    } catch (error) {
+      throw new SheetDataError(lastRow > 0 ? lastRow : undefined, error);
+    }
+  };
   for await (const text of decodeUtf8(chunks)) {
-    parser.write(text);
+    write(text);
     if (ready.length > 0) yield* ready.splice(0);
   }
-  parser.close();
+  write(undefined);
   if (ready.length > 0) yield* ready.splice(0);
 }
 
@@ -428,6 +527,8 @@ function cellValue(type: string, style: number, value: string | undefined, inlin
     case 's': {
       if (value === undefined) return undefined;
       const text = context.sharedStrings[Number.parseInt(value, 10)];
+      // A reference past the table means a damaged file: failing beats leaving the cell silently empty.
+      if (text === undefined) throw new Error(`shared string ${value} does not exist`);
       return text === '' ? undefined : text;
     }
     case 'inlineStr':

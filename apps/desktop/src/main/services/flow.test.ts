@@ -46,6 +46,8 @@ describe('the whole flow through dispatch', () => {
     const records = await h.call('diff:records', { diffId: diff.diffId, kind: 'new', start: 0, count: 10 });
     expect(records.records.map((r) => r.externalId).sort()).toEqual(['1222', '1513']);
 
+    const checks = await h.call('upload:testConnection', { target: { kind: 'sandbox' }, diffId: diff.diffId });
+    expect(checks.checks.find((c) => c.id === 'signIn')?.status).toBe('pass');
     const budget = await h.call('upload:budget', { diffId: diff.diffId });
     expect(budget.callsNeeded).toBe(1);
     expect(budget.limit).toBe(2000);
@@ -135,5 +137,48 @@ describe('the comparison after an accepted upload', () => {
     const again = await h.call('diff:compute', { jobId, target: { kind: 'sandbox' } });
     expect(again.counts).toMatchObject({ unchanged: 2, new: 0, changed: 0 });
     await expect(h.call('upload:start', { diffId: again.diffId })).rejects.toMatchObject({ code: 'REFUSED', message: expect.stringMatching(/nothing to send/) });
+  });
+});
+
+describe('pause, resume and cancel', () => {
+  async function planned(harnessed: Harness) {
+    const table = await harnessed.call('file:open', { path: SAMPLE_1000 });
+    await until(() => harnessed.call('file:status', { tableId: table.tableId }), (s) => s.done);
+    const { profile } = await harnessed.call('profile:autoMap', { tableId: table.tableId });
+    const { jobId } = await harnessed.call('validate:start', { tableId: table.tableId, profile });
+    await until(() => harnessed.call('validate:status', { jobId }), (s) => s.state !== 'running', 60_000);
+    return harnessed.call('diff:compute', { jobId, target: { kind: 'sandbox' } });
+  }
+
+  it('pauses between requests, resumes where it stopped, and sends nothing twice', async () => {
+    // A slow sandbox, so there is time to pause mid-way.
+    h = await harness({ sandbox: { faults: { latencyMs: 150 } } });
+    const diff = await planned(h);
+    expect(diff.calls).toBeGreaterThan(5);
+    const { uploadId } = await h.call('upload:start', { diffId: diff.diffId });
+    await until(() => h!.call('upload:status', { uploadId }), (s) => s.progress.chunksDone >= 1);
+    const paused = await h.call('upload:pause', { uploadId });
+    expect(paused.state).toBe('paused');
+    expect(paused.progress.chunksDone).toBeLessThan(paused.progress.chunksTotal);
+    await expect(h.call('upload:pause', { uploadId })).rejects.toMatchObject({ code: 'REFUSED' });
+    await h.call('upload:resume', { uploadId });
+    const done = await until(() => h!.call('upload:status', { uploadId }), (s) => s.state === 'done' || s.state === 'failed', 60_000);
+    expect(done.state).toBe('done');
+    expect(done.progress.chunksDone).toBe(done.progress.chunksTotal);
+    // Every person of the plan has a result once the run is complete.
+    expect(done.results?.rows).toHaveLength(done.people);
+    expect((await h.call('history:list', {})).entries[0]?.outcome).toMatch(/uploaded|partial/);
+  });
+
+  it('cancels an upload and says how far it got', async () => {
+    h = await harness({ sandbox: { faults: { latencyMs: 150 } } });
+    const diff = await planned(h);
+    const { uploadId } = await h.call('upload:start', { diffId: diff.diffId });
+    await until(() => h!.call('upload:status', { uploadId }), (s) => s.progress.chunksDone >= 1);
+    const cancelled = await h.call('upload:cancel', { uploadId });
+    expect(cancelled.state).toBe('cancelled');
+    expect(cancelled.message).toMatch(/Cancelled: \d+ of \d+ request/);
+    const history = await h.call('history:list', {});
+    expect(history.entries[0]?.outcome).toBe('cancelled');
   });
 });

@@ -220,6 +220,6 @@ function view(r: StoredRow, index: number): RowView {
 
 /** A file name safe to write under an uploads folder: the base name, without control or path characters. */
 export function safeFileName(name: string): string {
-  const base = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_').trim();
+  const base = [...basename(name.replace(/\\/g, '/'))].map((ch) => (ch.charCodeAt(0) < 32 || '<>:"/\\|?*'.includes(ch) ? '_' : ch)).join('').trim();
   return base === '' || base === '.' || base === '..' ? 'upload.csv' : base.slice(0, 200);
 }

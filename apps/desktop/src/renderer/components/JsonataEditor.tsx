@@ -140,9 +140,10 @@ export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function Jso
       ],
     });
     view.current = new EditorView({ state, parent: host.current! });
+    // An explicit tab stop on the text itself, so checkers (and some screen readers) see the scroll area's content as focusable.
+    view.current.contentDOM.tabIndex = 0;
     return () => view.current?.destroy();
     // The editor is created once; later values arrive through the effect below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // A value set from outside (a profile opened, auto-map) replaces the text.

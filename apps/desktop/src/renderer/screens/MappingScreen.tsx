@@ -4,9 +4,10 @@
  * say pass or fail. Save raises the version; unsaved changes are marked and never dropped silently.
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import { bridge } from '../client';
+import { bridge, download } from '../client';
 import { importProfileFile, confirmDiscard, adoptProfile } from '../actions';
 import { JsonataEditor, columnReference, type JsonataEditorHandle } from '../components/JsonataEditor';
+import { LookupEditor } from '../components/LookupEditor';
 import { useApp } from '../state';
 import type { FindingView, MappingSyntaxProblem, ProfileTestView, RowView } from '../../shared/contract';
 
@@ -106,6 +107,9 @@ export function MappingScreen() {
           <button type="button" onClick={() => void autoMapAgain()} disabled={busy}>
             Map automatically again
           </button>
+          <button type="button" onClick={() => download(`${profile.name.replace(/[^\w.-]+/g, '-') || 'profile'}.json`, `${JSON.stringify(profile, null, 2)}\n`, 'application/json')}>
+            Export
+          </button>
           <button type="button" onClick={() => importInput.current?.click()} disabled={busy}>
             Import .psd1 or profile…
           </button>
@@ -188,12 +192,7 @@ export function MappingScreen() {
           <div id={problemId} aria-live="polite">
             {problem ? (
               <div className="banner error" style={{ marginTop: '0.5rem' }}>
-                <p>
-                  <strong>
-                    Line {problem.line}, column {problem.column}:
-                  </strong>{' '}
-                  {problem.message}
-                </p>
+                <p>{problem.message}</p>
               </div>
             ) : (
               <p className="hint">No mistakes in the mapping.</p>
@@ -256,6 +255,10 @@ export function MappingScreen() {
           )}
         </div>
       </div>
+      <details className="panel" style={{ marginTop: '1rem' }}>
+        <summary>Lookup tables{profile.lookups ? ` (${Object.keys(profile.lookups).length})` : ''}</summary>
+        <LookupEditor lookups={profile.lookups} onChange={(lookups) => edit({ lookups })} />
+      </details>
       {tests.length > 0 && (
         <div className="panel" style={{ marginTop: '1rem' }}>
           <h2 style={{ marginTop: 0 }}>Profile tests</h2>

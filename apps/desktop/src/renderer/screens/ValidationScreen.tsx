@@ -5,7 +5,8 @@ import { Progress, Stat, formatNumber, plural, usePolling } from '../components/
 import { profileKey, useApp } from '../state';
 import { BridgeError, type ColumnView, type FindingView, type RowView, type ValidationStatus } from '../../shared/contract';
 
-const PAGE = 500;
+// Small pages keep each render short (the longest task on the page stays well under 100 ms).
+const PAGE = 100;
 
 export function ValidationScreen() {
   const app = useApp();
@@ -35,7 +36,6 @@ export function ValidationScreen() {
   useEffect(() => {
     if (stale) void start();
     // Only when the screen opens with an out-of-date check.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   usePolling(Boolean(validationJobId) && !stale && status?.state !== 'done' && status?.state !== 'failed' && status?.state !== 'cancelled', async () => {
@@ -131,6 +131,11 @@ export function ValidationScreen() {
               Next: see what changes
             </button>
           </div>
+          {s.operations === 0 && (
+            <div className="banner warn" role="status">
+              <p>No row is ready to send yet. Fix the errors below — in the mapping, or in the spreadsheet and open it again — then check again.</p>
+            </div>
+          )}
           <div className="columns-2" style={{ marginTop: '0.75rem' }}>
             <div className="panel">
               <h2 style={{ marginTop: 0 }}>{total === 0 ? 'No problems found' : `${plural(total, onlyErrors ? 'error' : 'finding')}`}</h2>

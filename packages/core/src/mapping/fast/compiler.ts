@@ -87,6 +87,24 @@ function lookup(input: unknown, key: string, ctx: RunContext): unknown {
   return undefined;
 }
 
+/**
+ * jsonata hands a function-valued argument to a function as a closure that knows its arity (reading the
+ * arity can fail, as it does there). Only values carrying jsonata's markers get here: the compiled path
+ * never makes functions, so the closure is never called by a covered function.
+ */
+function asFunctionArgument(value: unknown): unknown {
+  const f = value as { arity?: unknown; implementation?: unknown; length?: unknown; arguments?: { length: number } };
+  const arity =
+    typeof f.arity === 'number'
+      ? f.arity
+      : typeof f.implementation === 'function'
+        ? f.implementation.length
+        : typeof f.length === 'number'
+          ? f.length
+          : (f.arguments as { length: number }).length;
+  return Object.assign(() => undefined, { arity });
+}
+
 /** jsonata's fn.append, with its sequence limit. */
 function append(a: unknown, b: unknown, ctx: RunContext): unknown {
   if (a === undefined) return b;
@@ -330,7 +348,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
     const { signature, impl } = fn;
     return (input, ctx, first) => {
       const values: unknown[] = withContext ? [first] : [];
-      for (const arg of args) values.push(arg(input, ctx));
+      for (const arg of args) {
+        const value = arg(input, ctx);
+        values.push(isFunctionValue(value) ? asFunctionArgument(value) : value);
+      }
       try {
         return impl(signature.validate(values, input), ctx);
       } catch (err) {
@@ -620,7 +641,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
         return compileCall(node, false);
       case 'apply': {
         const rhs = node.rhs as AstNode;
-        if (rhs.type !== 'function') throw new Unsupported(`~> to something other than a function call${where(node)}`);
+        if (rhs.type !== 'function') {
+          compile(rhs); // names the construct when it is itself outside the subset (a transform, a lambda)
+          throw new Unsupported(`~> to something other than a function call${where(node)}`);
+        }
         const lhs = compile(node.lhs as AstNode);
         // jsonata invokes the right-hand call directly: its own filters and exit rules do not apply.
         const call = compileCall(rhs, true);
