@@ -7,7 +7,9 @@
  * - the call rate in steady state (after the first window's burst) as a fraction of the limit (target ≥ 0.95);
  * - the most calls the service saw in any one window (must stay ≤ 40);
  * - 429 replies in steady state (target 0).
- * The same upload without the quota ledger separates the pacer's own cost from the ledger's file writes.
+ * The same upload without the quota ledger separates the pacer's own cost from the ledger's file writes. The users
+ * carry a userName, so the emulator's uniqueness check is part of what is measured, as it is in a real upload.
+ * On a shared machine the figures move with the load: the time a reply takes is CPU time in these processes.
  *
  * BENCH_UPLOAD_RECORDS changes N.
  */

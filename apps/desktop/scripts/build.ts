@@ -24,6 +24,14 @@ async function main(): Promise<void> {
     define: { 'import.meta.url': '__scimportModuleUrl' },
     banner: { js: "var __scimportModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  // The services' worker thread, beside the main bundle (so the core's map workers are found next to it too).
+  await esbuild({
+    ...common,
+    entryPoints: ['src/main/services/worker.ts'],
+    outfile: 'dist/main/services-worker.cjs',
+    define: { 'import.meta.url': '__scimportModuleUrl' },
+    banner: { js: "var __scimportModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
   const core = dirname(createRequire(import.meta.url).resolve('@scimport/core'));
   await esbuild({
     ...common,

@@ -5,7 +5,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServices, MemorySecretStore } from '../src/main/services';
+import { MemorySecretStore } from '../src/main/services';
+import { startServiceWorker } from '../src/main/services/host';
 import { startWebBridge } from '../src/main/web-bridge';
 import { ensureRenderer } from './renderer';
 
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
   const dataDir = resolve(option('--data-dir') ?? process.env.SCIMPORT_DATA_DIR ?? join(homedir(), '.scimport-desktop-web'));
   const port = option('--port');
   const rendererDir = await ensureRenderer();
-  const services = createServices({ mode: 'web', version: 'dev', dataDir, secrets: new MemorySecretStore() });
+  // The same worker thread as the app: the bridge's HTTP server stays responsive while files are read and checked.
+  const services = await startServiceWorker({ mode: 'web', version: 'dev', dataDir, secrets: new MemorySecretStore() });
   const bridge = await startWebBridge({ dispatch: services.dispatch, rendererDir, ...(port ? { port: Number(port) } : {}) });
   process.stdout.write(`scimport is running for this browser session. Open:\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.\n`);
   const stop = () => {

@@ -98,8 +98,9 @@ export class Directory {
   process(ops: BulkOperation[], ctx: { jobId: string; servicePrincipalId: string; now: number; visibleAt: number }): RunOutcome {
     const cycleId = randomUUID();
     const outcome: RunOutcome = { imported: ops.length, exported: 0, escrowed: 0, cycleId };
+    const stamp = new Date(ctx.now).toISOString();
     for (const op of ops) {
-      const entry = this.apply(op, ctx.now);
+      const entry = this.apply(op, stamp);
       if (entry.provisioningSteps.some((s) => s.name === 'EntryExport' && s.status === 'success')) outcome.exported += 1;
       if (entry.provisioningStatusInfo.status === 'failure') {
         outcome.escrowed += 1;
@@ -110,7 +111,7 @@ export class Directory {
         visibleAt: ctx.visibleAt,
         entry: {
           id: randomUUID(),
-          activityDateTime: new Date(ctx.now).toISOString(),
+          activityDateTime: stamp,
           jobId: ctx.jobId,
           cycleId,
           changeId: randomUUID(),
@@ -123,9 +124,8 @@ export class Directory {
     return outcome;
   }
 
-  private apply(op: BulkOperation, now: number): Omit<ProvisioningLogEntry, 'id' | 'activityDateTime' | 'jobId' | 'cycleId' | 'changeId' | 'servicePrincipal'> {
+  private apply(op: BulkOperation, stamp: string): Omit<ProvisioningLogEntry, 'id' | 'activityDateTime' | 'jobId' | 'cycleId' | 'changeId' | 'servicePrincipal'> {
     const { data, externalId } = op;
-    const stamp = new Date(now).toISOString();
     const existing = this.users.get(externalId);
     const displayName = describeUser(data);
     const userName = getCI(data, 'userName') as string | undefined;
@@ -174,11 +174,11 @@ export class Directory {
     const oldFlat = existing ? flatten(existing.attributes) : new Map<string, string>();
     const newFlat = flatten(data);
     const modified: ProvisioningLogEntry['modifiedProperties'] = [];
-    for (const key of new Set([...oldFlat.keys(), ...newFlat.keys()])) {
+    for (const [key, after] of newFlat) {
       const before = oldFlat.get(key) ?? null;
-      const after = newFlat.get(key) ?? null;
       if (before !== after) modified.push({ displayName: key, oldValue: before, newValue: after });
     }
+    for (const [key, before] of oldFlat) if (!newFlat.has(key)) modified.push({ displayName: key, oldValue: before, newValue: null });
     // The reference may resolve now although the data is the same as last time (the manager arrived since).
     if (existing && managerResolved && managerId !== existing.managerExternalId) {
       modified.push({ displayName: 'manager', oldValue: existing.managerExternalId ?? null, newValue: managerId ?? null });

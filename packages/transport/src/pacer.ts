@@ -90,14 +90,12 @@ const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 408]);
  * `concurrency` in flight, a whole-pacer pause when the service says Retry-After, exponential backoff with full
  * jitter on 5xx and network failures, one token refresh on 401, and a clear stop on 400/403/404.
  *
- * A call occupies its window slot from the moment it is granted until `windowMs` after its reply arrived. The
- * service counts a call when it receives it, somewhere between those two instants, and we cannot know where: so a
- * new call may go only when fewer than `windowCalls` others could still be counted in the window that ends at its
- * own arrival, i.e. when every other call either replied more than `windowMs` ago or is among the
- * `windowCalls - 1` allowed. This holds however the latency varies, and it is also the best that can be done
- * without knowing the arrival instants: the pace it allows is `windowCalls` per (`windowMs` + time to reply), so
- * reaching Entra's limit means keeping the time between a grant and its reply short (the upload loop reads and
- * journals a chunk before asking for its slot). Starting the slot later (at the last byte written) would gain nothing: only the end counts.
+ * A call occupies its window slot from the moment it is granted until `windowMs` after its reply arrived (two
+ * windows when it failed without a reply). The service counts a call when it receives it, somewhere in between, and
+ * we cannot know where; freeing the slot any earlier would let `windowCalls + 1` arrivals fall into one window for
+ * some latencies. So the rule is both safe and tight: its pace is `windowCalls` per (`windowMs` + reply time), and
+ * coming close to Entra's limit is a matter of keeping the reply time short (the upload loop reads and journals a
+ * chunk before it asks for a slot). Where a slot starts makes no difference, only where it ends.
  */
 export class Pacer {
   readonly windowCalls: number;

@@ -306,28 +306,59 @@ export async function listRuns(dataDir: string): Promise<string[]> {
 const JOURNAL_FILE = 'journal.jsonl';
 const CHUNK_STATES = new Set<string>(['pending', 'sending', 'accepted', 'failed']);
 
+/** A promise with its settle functions, which also never counts as an unhandled rejection. */
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+interface JournalEntry {
+  line: string;
+  written: Deferred;
+  durable: Deferred;
+}
+
 /**
- * Appends chunk states to a run's journal. Appends made while a write is under way share the next write and its
- * fsync (a group commit): one atomic file per state cost two fsyncs per state change and, at Entra's pace, delayed
- * the sends by tens of milliseconds. `append` resolves once its line is on disk.
+ * Appends chunk states to a run's journal. Lines appended while a write is under way go out together in the next
+ * write, and every write is followed by one fsync covering all lines written so far (a group commit): the previous
+ * design, one atomic file per state with two fsyncs each, delayed the sends by tens of milliseconds at Entra's pace.
  *
- * A crash can leave the last line torn; such a line never took effect (a chunk is only sent once its `sending`
- * line is on disk), so readers skip it, and the writer starts on a fresh line.
+ * Each append reports two moments. `written`: the line is in the file, so it survives the process being killed.
+ * `durable`: it is fsynced, so it survives a power cut too. A chunk is sent once its `sending` line is written: if a
+ * power cut loses that line, the chunk reads as pending and a resume sends it, exactly as it would a chunk found
+ * `sending`. `accepted` lines are waited for until durable before the upload returns.
+ *
+ * A crash can leave the last line torn; such a line never took effect, so readers skip it, and the writer starts
+ * on a fresh line.
  */
 class JournalWriter {
   private handle: FileHandle | undefined;
-  private queue: { line: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private draining: Promise<void> | undefined;
-  /** A torn or failed write left the file without a final newline. */
+  private queue: JournalEntry[] = [];
+  private unsynced: JournalEntry[] = [];
+  private writing: Promise<void> | undefined;
+  private syncing: Promise<void> | undefined;
+  /** A torn or failed write may have left the file without a final newline. */
   private startFresh = false;
 
   constructor(private readonly file: string) {}
 
-  append(index: number, state: ChunkState): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify({ chunk: index, ...state })}\n`, resolve, reject });
-      this.draining ??= this.drain();
-    });
+  append(index: number, state: ChunkState): { written: Promise<void>; durable: Promise<void> } {
+    const entry: JournalEntry = { line: `${JSON.stringify({ chunk: index, ...state })}\n`, written: deferred(), durable: deferred() };
+    this.queue.push(entry);
+    this.writing ??= this.writeLoop();
+    return { written: entry.written.promise, durable: entry.durable.promise };
   }
 
   private async open(): Promise<FileHandle> {
@@ -343,34 +374,61 @@ class JournalWriter {
     return handle;
   }
 
-  private async drain(): Promise<void> {
+  private failure(err: unknown): TransportError {
+    return new TransportError('IO', `Could not write the upload journal ${this.file}: ${(err as Error).message}. Check that the data folder is writable and the disk is not full, then resume the run.`, {
+      details: { file: this.file },
+      cause: err,
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
           this.handle ??= await this.open();
-          const text = `${this.startFresh ? '\n' : ''}${batch.map((b) => b.line).join('')}`;
+          const text = `${this.startFresh ? '\n' : ''}${batch.map((e) => e.line).join('')}`;
           this.startFresh = true; // until this write is known complete
           await this.handle.appendFile(text, 'utf8');
-          await this.handle.sync();
           this.startFresh = false;
-          for (const b of batch) b.resolve();
         } catch (err) {
-          const failure = new TransportError('IO', `Could not write the upload journal ${this.file}: ${(err as Error).message}. Check that the data folder is writable and the disk is not full, then resume the run.`, {
-            details: { file: this.file },
-            cause: err,
-          });
-          for (const b of batch) b.reject(failure);
+          const failure = this.failure(err);
+          for (const e of batch) {
+            e.written.reject(failure);
+            e.durable.reject(failure);
+          }
+          continue;
         }
+        for (const e of batch) e.written.resolve();
+        this.unsynced.push(...batch);
+        this.syncing ??= this.syncLoop();
       }
     } finally {
-      this.draining = undefined;
+      this.writing = undefined;
     }
   }
 
-  /** Wait for the appends under way, then close the file. */
+  private async syncLoop(): Promise<void> {
+    try {
+      while (this.unsynced.length > 0 && this.handle) {
+        // Lines written before the fsync starts are covered by it.
+        const batch = this.unsynced.splice(0);
+        try {
+          await this.handle.sync();
+          for (const e of batch) e.durable.resolve();
+        } catch (err) {
+          const failure = this.failure(err);
+          for (const e of batch) e.durable.reject(failure);
+        }
+      }
+    } finally {
+      this.syncing = undefined;
+    }
+  }
+
+  /** Wait for every append to be durable (or to have failed), then close the file. */
   async close(): Promise<void> {
-    await this.draining;
+    while (this.writing || this.syncing) await Promise.all([this.writing, this.syncing]);
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
   }
@@ -492,10 +550,10 @@ function chunkLabel(chunk: RunChunk, total: number): string {
 }
 
 /**
- * Upload every chunk of a run that is not yet accepted, through the client's pacer. Each chunk's state is
- * journalled atomically before sending (`sending`) and after (`accepted` / `failed`; the upload goes on while an
- * `accepted` is being written and waits for all of them before it returns), so after a crash
- * `resumeRun` sends exactly the chunks not known to be accepted; a chunk caught in `sending` is sent again
+ * Upload every chunk of a run that is not yet accepted, through the client's pacer. Each chunk's state is appended
+ * to the run's journal before sending (`sending`) and after (`accepted` / `failed`; the upload goes on while an
+ * `accepted` is being made durable and waits for all of them before it returns; see JournalWriter), so after a
+ * crash `resumeRun` sends exactly the chunks not known to be accepted; a chunk caught in `sending` is sent again
  * (harmless: POST is an upsert by externalId). A chunk holding reports waits until the chunks holding their
  * managers are accepted. The first chunk that fails for good stops the upload: chunks
  * in flight complete, no new ones start, and the error is thrown (details.chunk, details.bulkIds).
@@ -598,7 +656,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
     // `accepted` entries being written: the worker moves on to the next chunk meanwhile.
     const journalling = new Set<Promise<void>>();
     const journalAccepted = (index: number, state: ChunkState): void => {
-      const write = journal.append(index, state).catch((err: unknown) => {
+      const write = journal.append(index, state).durable.catch((err: unknown) => {
         stopError ??= err;
         notify();
       });
@@ -621,7 +679,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         const previous = states[chunk.index - 1];
         const sends = (previous && 'sends' in previous ? previous.sends : 0) + 1;
         const request = await readChunk(run, chunk.index);
-        await journal.append(chunk.index, { state: 'sending', since: new Date(clock.now()).toISOString(), sends });
+        await journal.append(chunk.index, { state: 'sending', since: new Date(clock.now()).toISOString(), sends }).written;
         report({ type: 'chunk', chunk: chunk.index, state: 'sending' });
         try {
           const result = await client.bulkUpload(request, {
@@ -657,7 +715,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
             at: new Date(clock.now()).toISOString(),
             sends,
           };
-          await journal.append(chunk.index, failure);
+          await journal.append(chunk.index, failure).durable;
           failed += 1;
           stopError ??= err;
           notify();

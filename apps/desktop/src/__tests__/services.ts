@@ -43,3 +43,15 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Opens a file, auto-maps it, checks it and compares it with the sandbox: a comparison ready to upload. */
+export async function compared(h: Harness, path = SAMPLE_CSV, change?: (profile: Response<'profile:autoMap'>['profile']) => Response<'profile:autoMap'>['profile']) {
+  const table = await h.call('file:open', { path });
+  await until(() => h.call('file:status', { tableId: table.tableId }), (s) => s.done);
+  const drafted = (await h.call('profile:autoMap', { tableId: table.tableId })).profile;
+  const profile = change ? change(drafted) : drafted;
+  const { jobId } = await h.call('validate:start', { tableId: table.tableId, profile });
+  const checked = await until(() => h.call('validate:status', { jobId }), (s) => s.state !== 'running', 60_000);
+  if (checked.state !== 'done') throw new Error(`The check ended ${checked.state}: ${checked.error?.message ?? ''}`);
+  return h.call('diff:compute', { jobId, target: { kind: 'sandbox' } });
+}

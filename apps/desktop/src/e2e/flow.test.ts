@@ -3,14 +3,17 @@
  * sample CSV and on an Excel workbook. Each screen is checked with axe-core and photographed for the README.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { ensureRenderer } from '../../scripts/renderer';
 import { startWebBridge, type WebBridge } from '../main/web-bridge';
-import { SAMPLE_CSV, harness, type Harness } from '../__tests__/services';
+import { MemorySecretStore } from '../main/services/secrets';
+import { startServiceWorker, type ServiceWorker } from '../main/services/host';
+import { SAMPLE_CSV } from '../__tests__/services';
 import { browserUnavailable, launchChromium, seriousViolations } from './browser';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots', import.meta.url));
@@ -19,15 +22,18 @@ if (skip) console.warn(skip);
 
 describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge', () => {
   let browser: Browser;
-  let h: Harness;
+  let services: ServiceWorker;
+  let dataDir: string;
   let bridge: WebBridge;
   /** Requests that left the bridge's origin: there must be none (no CDN, no web fonts, nothing). */
   const offsite: string[] = [];
 
   beforeAll(async () => {
     const rendererDir = await ensureRenderer();
-    h = await harness();
-    bridge = await startWebBridge({ dispatch: h.services.dispatch, rendererDir });
+    // As `dev:web` runs it: the services on their worker thread behind the bridge.
+    dataDir = await mkdtemp(join(tmpdir(), 'scimport-e2e-'));
+    services = await startServiceWorker({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore() });
+    bridge = await startWebBridge({ dispatch: services.dispatch, rendererDir });
     browser = await launchChromium();
     await mkdir(SCREENSHOTS, { recursive: true });
   });
@@ -36,7 +42,8 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     expect(offsite).toEqual([]);
     await browser?.close();
     await bridge?.close();
-    await h?.close();
+    await services?.dispose();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   async function newPage(): Promise<Page> {
@@ -98,6 +105,14 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     await page.getByText('No mistakes in the mapping.').waitFor();
     await output.filter({ hasText: '"nickName": "TALYA"' }).waitFor();
 
+    // A custom attribute, added in the editor and saved with the profile.
+    await page.locator('summary', { hasText: 'Custom attributes' }).click();
+    const attributes = await page.getByLabel(/^Name of custom attribute/).count();
+    await page.getByRole('button', { name: 'Add a custom attribute' }).click();
+    await page.getByText(/the name must start with a letter/).waitFor();
+    await page.getByLabel(`Name of custom attribute ${attributes + 1}`).fill('costCenter');
+    await page.getByText(/the name must start with a letter/).waitFor({ state: 'detached' });
+    await screen(page, 9, 'custom-attributes', 'Mapping');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/Saved as version 2/).waitFor();
 
@@ -117,7 +132,25 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
 
     await page.getByRole('button', { name: 'Next: upload' }).click();
     await page.getByText(/This upload needs/).waitFor();
-    await page.getByRole('button', { name: 'Send one person first' }).click();
+    // The job panel: pause the sandbox's job, see the preflight's warning (sending stays possible), start it again.
+    const job = page.getByRole('region', { name: 'Provisioning job' });
+    const checks = page.getByRole('list', { name: 'Checks before sending' });
+    const sendOne = page.getByRole('button', { name: 'Send one person first' });
+    await job.getByLabel('Job status: Running').waitFor();
+    await checks.locator('li[data-status="pass"]').filter({ hasText: 'Job running' }).waitFor();
+    await checks.locator('li[data-status="pass"]').filter({ hasText: `all ${attributes + 1} custom attribute(s)` }).waitFor();
+    await job.getByRole('button', { name: 'Pause the job' }).click();
+    await job.getByLabel('Job status: Paused').waitFor();
+    await checks.locator('li[data-status="warn"]').filter({ hasText: /Job running.*paused/ }).waitFor();
+    await page.getByText(/One note above: sending is possible/).waitFor();
+    expect(await sendOne.isEnabled()).toBe(true);
+    await job.getByLabel('Notification email').fill('hr-team@contoso.com');
+    await job.getByRole('button', { name: 'Save the email' }).click();
+    await job.getByText(/Entra will email hr-team@contoso.com when the job fails/).waitFor();
+    await job.getByRole('button', { name: 'Start the job' }).click();
+    await job.getByLabel('Job status: Running').waitFor();
+    await checks.locator('li[data-status="pass"]').filter({ hasText: 'Job running' }).waitFor();
+    await sendOne.click();
     const rest = page.getByRole('button', { name: 'Send the other 1 person' });
     await rest.waitFor({ timeout: 60_000 });
     await screen(page, 7, 'upload', 'Upload');
@@ -138,7 +171,7 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     sheet.addRow(['Employee ID', 'First Name', 'Last Name', 'Email', 'Department', 'Hire Date', 'Status']);
     sheet.addRow(['00417', 'Ana', 'Lima', 'ana.lima@contoso.com', 'Finance', new Date(Date.UTC(2021, 4, 1)), 'Active']);
     sheet.addRow(['00418', 'Bruno', 'Costa', 'bruno.costa@contoso.com', 'Sales', new Date(Date.UTC(2022, 0, 15)), 'Active']);
-    const path = join(h.dataDir, 'staff.xlsx');
+    const path = join(dataDir, 'staff.xlsx');
     await workbook.xlsx.writeFile(path);
 
     const page = await newPage();

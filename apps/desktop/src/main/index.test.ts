@@ -17,6 +17,7 @@ const recorded = vi.hoisted(() => ({
   permission: undefined as undefined | ((wc: unknown, permission: string, cb: (allowed: boolean) => void) => void),
   external: [] as string[],
   dataDir: '',
+  quit: false,
 }));
 recorded.dataDir = dataDir;
 
@@ -37,7 +38,9 @@ vi.mock('electron', () => {
       getPath: () => recorded.dataDir,
       getVersion: () => '0.1.0',
       requestSingleInstanceLock: () => true,
-      quit: () => undefined,
+      quit: () => {
+        recorded.quit = true;
+      },
       on: (event: string, listener: (...args: unknown[]) => void) => recorded.appEvents.set(event, listener),
     },
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
@@ -58,13 +61,17 @@ vi.mock('electron', () => {
 });
 
 afterAll(async () => {
+  // Closing the last window disposes the services and ends their worker thread before the app quits.
+  recorded.appEvents.get('window-all-closed')?.();
+  await vi.waitFor(() => expect(recorded.quit).toBe(true), { timeout: 20_000 });
   await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('the Electron main process (against a stand-in for electron)', () => {
   it('opens one isolated, sandboxed window on the packaged renderer', async () => {
     await import('./index');
-    await vi.waitFor(() => expect(recorded.windows).toHaveLength(1));
+    // The services' worker thread starts first (from the TypeScript sources here, through tsx).
+    await vi.waitFor(() => expect(recorded.windows).toHaveLength(1), { timeout: 30_000 });
     const window = recorded.windows[0]!;
     expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
     expect(String(window.options.webPreferences.preload)).toMatch(/preload[\\/]index\.cjs$/);

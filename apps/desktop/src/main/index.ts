@@ -1,18 +1,23 @@
 /**
- * The Electron main process: owns the services, opens one locked-down window, and answers the renderer only
- * through the allow-listed channels. Secrets and the snapshot key are sealed with the OS keychain (safeStorage).
+ * The Electron main process: opens one locked-down window and answers the renderer only through the allow-listed
+ * channels, forwarding each call to the services on their worker thread (so no file, check or upload can make
+ * the window wait on this process). Secrets and the snapshot key are sealed with the OS keychain (safeStorage),
+ * which only this process can reach; the worker asks for them.
  */
-// eslint-disable-next-line no-restricted-imports -- an Electron entry point: the one place electron is meant to be imported.
 import { BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createServices, SealedFileSecretStore, type Cipher } from './services';
+import { SealedFileSecretStore, type Cipher } from './services/secrets';
+import { startServiceWorker } from './services/host';
 import { isAppUrl, registerIpc, windowOptions } from './window';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 
 const here = __dirname;
 const rendererDir = join(here, '..', 'renderer');
 const preload = join(here, '..', 'preload', 'index.cjs');
+// The built app starts its bundled worker; run from the sources (the tests), the TypeScript one.
+const bundledWorker = join(here, 'services-worker.cjs');
 
 const cipher: Cipher = {
   encrypt: (plain) => safeStorage.encryptString(plain),
@@ -23,7 +28,8 @@ async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = app.getPath('userData');
   const secrets = new SealedFileSecretStore(dataDir, cipher);
-  const services = createServices({
+  const services = await startServiceWorker({
+    ...(existsSync(bundledWorker) ? { entry: bundledWorker } : {}),
     mode: 'electron',
     version: app.getVersion(),
     dataDir,

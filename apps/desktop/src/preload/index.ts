@@ -3,7 +3,6 @@
  * whose `invoke` refuses every channel not on the allow-list before anything reaches the main process
  * (after VS Code's validateIPC), and passes envelopes through untouched. No Node API reaches the page.
  */
-// eslint-disable-next-line no-restricted-imports -- an Electron entry point: the one place electron is meant to be imported.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { ipcName, isChannel } from '../shared/channels';
 import type { Envelope, PreloadApi } from '../shared/contract';

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bridge } from './client';
 import { ErrorBanner, errorText } from './components/common';
+import { OutboxPanel } from './components/OutboxPanel';
 import { AppContext, STEPS, initialState, reachable, type AppContextValue, type AppState, type Step } from './state';
 import { StartScreen } from './screens/StartScreen';
 import { FileScreen } from './screens/FileScreen';
@@ -43,6 +44,13 @@ export function App() {
     mainRef.current?.querySelector('h1')?.focus();
     document.title = `${STEPS.find((s) => s.id === state.step)?.label ?? ''} — scimport`;
   }, [state.step]);
+
+  // The network is back: uploads waiting in the outbox go now rather than after their pause.
+  useEffect(() => {
+    const online = () => void bridge.invoke('upload:online', {}).catch(() => undefined);
+    window.addEventListener('online', online);
+    return () => window.removeEventListener('online', online);
+  }, []);
 
   // Unsaved profile changes are never lost silently: the window asks before closing.
   useEffect(() => {
@@ -87,6 +95,7 @@ export function App() {
         <main ref={mainRef}>
           <ErrorBanner message={error} onDismiss={() => setError(undefined)} />
           <Screen />
+          {(state.step === 'start' || state.step === 'results') && <OutboxPanel />}
         </main>
       </div>
     </AppContext.Provider>

@@ -30,6 +30,7 @@ export const CHANNELS = [
   'diff:records',
   'upload:budget',
   'upload:testConnection',
+  'upload:preflight',
   'upload:start',
   'upload:status',
   'upload:pause',
@@ -37,10 +38,16 @@ export const CHANNELS = [
   'upload:cancel',
   'upload:sendRest',
   'upload:resultsReport',
+  'upload:outbox',
+  'upload:online',
   'secrets:set',
   'secrets:has',
   'secrets:delete',
   'history:list',
+  'job:status',
+  'job:start',
+  'job:pause',
+  'job:notify',
 ] as const;
 
 /** One bridge channel name. */

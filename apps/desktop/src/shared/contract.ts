@@ -254,7 +254,28 @@ export interface BudgetView {
 
 export interface PreflightView {
   ok: boolean;
+  /** The target did not answer at all (offline): an upload started now waits in the outbox until it does. */
+  unreachable?: boolean;
   checks: { id: string; status: 'pass' | 'warn' | 'fail'; title: string; detail: string }[];
+}
+
+/** A provisioning job's state code, as the transport reads it. */
+export type JobCode = 'active' | 'paused' | 'notRun' | 'quarantine' | 'notConfigured' | 'unknown';
+
+/** The provisioning job behind a target, for the job panel. */
+export interface JobView {
+  jobId: string;
+  code: JobCode;
+  /** Only API-driven jobs (API2AAD, API2AD) accept uploads. */
+  isApiDriven: boolean;
+  templateId: string | null;
+  /** What this state means for an upload and what to do. */
+  sentence: string;
+  lastRun?: { began: string | null; ended: string | null; state: string | null; error?: string };
+  quarantine?: { reason: string; since: string | null; nextAttempt: string | null };
+  /** When the job last caught up with everything it was sent (ISO), or null. */
+  steadyStateAt: string | null;
+  targetLabel: string;
 }
 
 export interface UploadProgressView {
@@ -282,7 +303,8 @@ export interface UploadStatus {
   uploadId: string;
   runId: string;
   targetLabel: string;
-  state: 'sending' | 'paused' | 'waiting-for-results' | 'done' | 'failed' | 'cancelled';
+  /** `queued`: in the outbox, waiting for the target to answer. */
+  state: 'sending' | 'queued' | 'paused' | 'waiting-for-results' | 'done' | 'failed' | 'cancelled';
   /** True when only the first person was sent ("send one row first") and the rest waits for `upload:sendRest`. */
   firstOnly: boolean;
   /** People in this run, and people of the plan still to send after it. */
@@ -360,6 +382,18 @@ export const REQUESTS = {
   'diff:records': z.object({ diffId: id, kind: z.enum(['all', 'new', 'changed', 'unchanged', 'missing', 'returning']), ...page }).strict(),
   'upload:budget': z.object({ diffId: id }).strict(),
   'upload:testConnection': z.object({ target: targetSchema, diffId: id.optional() }).strict(),
+  'upload:preflight': z.object({ diffId: id }).strict(),
+  'job:status': z.object({ target: targetSchema }).strict(),
+  'job:start': z.object({ target: targetSchema }).strict(),
+  'job:pause': z.object({ target: targetSchema }).strict(),
+  'job:notify': z
+    .object({
+      target: targetSchema,
+      email: z.string().trim().min(1, 'an email address').max(2000),
+      /** Deletions in one cycle that stop the job; null switches the threshold off. */
+      deleteThreshold: z.number().int().min(1).max(1_000_000).nullable(),
+    })
+    .strict(),
   'upload:start': z.object({ diffId: id, firstOnly: z.boolean().optional(), allowMassChanges: z.boolean().optional() }).strict(),
   'upload:status': z.object({ uploadId: id }).strict(),
   'upload:pause': z.object({ uploadId: id }).strict(),
@@ -367,6 +401,8 @@ export const REQUESTS = {
   'upload:cancel': z.object({ uploadId: id }).strict(),
   'upload:sendRest': z.object({ uploadId: id }).strict(),
   'upload:resultsReport': z.object({ uploadId: id }).strict(),
+  'upload:outbox': empty,
+  'upload:online': empty,
   'secrets:set': z.object({ tenantId: guidLike, clientId: guidLike, secret: z.string().min(1).max(4096) }).strict(),
   'secrets:has': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
   'secrets:delete': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
@@ -402,6 +438,11 @@ export interface Responses {
   'diff:records': { total: number; records: DiffRecordView[] };
   'upload:budget': BudgetView;
   'upload:testConnection': PreflightView;
+  'upload:preflight': PreflightView;
+  'job:status': JobView;
+  'job:start': JobView;
+  'job:pause': JobView;
+  'job:notify': { recipients: string[]; deleteThreshold: number | null; job: JobView };
   'upload:start': { uploadId: string };
   'upload:status': UploadStatus;
   'upload:pause': UploadStatus;
@@ -409,6 +450,8 @@ export interface Responses {
   'upload:cancel': UploadStatus;
   'upload:sendRest': { uploadId: string };
   'upload:resultsReport': { fileName: string; csv: string };
+  'upload:outbox': { uploads: UploadStatus[] };
+  'upload:online': { retried: number };
   'secrets:set': { stored: true; persistent: boolean };
   'secrets:has': { present: boolean };
   'secrets:delete': { deleted: boolean };

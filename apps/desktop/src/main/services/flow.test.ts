@@ -106,6 +106,17 @@ describe('the whole flow through dispatch', () => {
     expect(loaded.profile.version).toBe(second.profile.version);
   });
 
+  it('saves the custom attributes with the profile, and refuses one the job schema could never hold', async () => {
+    h = await harness();
+    const table = await h.call('file:open', { path: SAMPLE_CSV });
+    const { profile } = await h.call('profile:autoMap', { tableId: table.tableId });
+    const extension = { namespace: 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User', attributes: [{ name: 'costCenter', type: 'string' }, { name: 'badges', type: 'string', multiValued: true }] };
+    const saved = await h.call('profile:save', { profile: { ...profile, extension } });
+    expect((await h.call('profile:load', { path: saved.path })).profile.extension).toEqual(extension);
+    const bad = { ...extension, attributes: [{ name: 'cost center', type: 'string' }] };
+    await expect(h.call('profile:save', { profile: { ...profile, extension: bad } })).rejects.toMatchObject({ code: 'PROFILE', message: expect.stringMatching(/name/) });
+  });
+
   it('refuses unknown channels and malformed requests as data, without running anything', async () => {
     h = await harness();
     expect(await h.services.dispatch('fs:readFile', { path: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });

@@ -11,12 +11,15 @@ import { REQUESTS, isChannel, type Channel, type CheckedRequest, type Envelope, 
 import { DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { newId } from './ids';
+import { JobService } from './job';
 import { MappingService } from './mapping';
 import { ProfileService } from './profiles';
 import { RecentStore } from './recent';
 import { clientSecretKey, type SecretStore } from './secrets';
 import { TableService, safeFileName } from './tables';
 import { UploadService, type UploadContext } from './upload';
+import type { SandboxEndpoint } from './connection';
+import type { PacerOptions } from '@scimport/transport';
 import { ValidationService } from './validation';
 
 export { MemorySecretStore, SealedFileSecretStore, clientSecretKey, type Cipher, type SecretStore } from './secrets';
@@ -34,6 +37,15 @@ export interface ServiceOptions {
   /** Extra options of the built-in sandbox (tests make its logs appear at once). */
   sandbox?: Partial<EmulatorOptions>;
   poll?: UploadContext['poll'];
+  /** Pause before the outbox tries an unreachable target again (default 15 s, doubling up to 10 min). */
+  outboxRetry?: UploadContext['outboxRetry'];
+  /** Pacing and retries of Graph calls (default: Entra's pace, 6 attempts). */
+  pacer?: PacerOptions;
+  /**
+   * Where the sandbox answers, instead of the built-in one started on first use (tests point it at an emulator
+   * they stop and start, to play an unreachable target).
+   */
+  sandboxEndpoint?: () => Promise<SandboxEndpoint>;
 }
 
 export type Handlers = { [C in Channel]: (request: CheckedRequest<C>) => Promise<Response<C>> | Response<C> };
@@ -63,7 +75,21 @@ export function createServices(options: ServiceOptions): Services {
     });
     return sandbox;
   };
-  const uploads = new UploadService({ dataDir, secrets: options.secrets, sandbox: startSandbox, snapshots, ...(options.poll ? { poll: options.poll } : {}) }, diffs);
+  const uploads = new UploadService(
+    {
+      dataDir,
+      secrets: options.secrets,
+      sandbox: options.sandboxEndpoint ?? startSandbox,
+      snapshots,
+      ...(options.poll ? { poll: options.poll } : {}),
+      ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
+      ...(options.pacer ? { pacer: options.pacer } : {}),
+    },
+    diffs,
+  );
+  // Uploads waiting in the outbox, or interrupted when the app closed, carry on as soon as the services start.
+  const restored = uploads.restore().catch(() => 0);
+  const jobs = new JobService(uploads.connector);
 
   const handlers: Handlers = {
     'app:info': () => ({
@@ -113,6 +139,11 @@ export function createServices(options: ServiceOptions): Services {
     'diff:records': ({ diffId, kind, start, count }) => diffs.records(diffId, kind, start, count),
     'upload:budget': ({ diffId }) => uploads.budget(diffId),
     'upload:testConnection': ({ target, diffId }) => uploads.testConnection(target, diffId),
+    'upload:preflight': ({ diffId }) => uploads.preflight(diffId),
+    'job:status': ({ target }) => jobs.status(target),
+    'job:start': ({ target }) => jobs.start(target),
+    'job:pause': ({ target }) => jobs.pause(target),
+    'job:notify': ({ target, email, deleteThreshold }) => jobs.notify(target, email, deleteThreshold),
     'upload:start': ({ diffId, firstOnly, allowMassChanges }) =>
       uploads.start(diffId, { ...(firstOnly !== undefined ? { firstOnly } : {}), ...(allowMassChanges !== undefined ? { allowMassChanges } : {}) }),
     'upload:status': ({ uploadId }) => uploads.status(uploadId),
@@ -121,6 +152,11 @@ export function createServices(options: ServiceOptions): Services {
     'upload:cancel': ({ uploadId }) => uploads.cancel(uploadId),
     'upload:sendRest': ({ uploadId }) => uploads.sendRest(uploadId),
     'upload:resultsReport': ({ uploadId }) => uploads.resultsReport(uploadId),
+    'upload:outbox': async () => {
+      await restored;
+      return { uploads: uploads.outboxList() };
+    },
+    'upload:online': () => uploads.online(),
     'secrets:set': async ({ tenantId, clientId, secret }) => {
       await options.secrets.set(clientSecretKey(tenantId, clientId), secret);
       return { stored: true, persistent: options.secrets.persistent };
@@ -147,6 +183,7 @@ export function createServices(options: ServiceOptions): Services {
     handlers,
     dispatch,
     async dispose() {
+      await restored;
       await uploads.dispose();
       await validations.dispose();
       await tables.closeAll();

@@ -3,57 +3,54 @@
  * a crash or a cancel never loses track of what was sent), sent at the pace Entra allows, then the provisioning
  * logs read back and joined to the rows of the file. The built-in sandbox is the default target; a real tenant
  * signs in with a secret from the SecretStore or a certificate file, never anything from a profile.
+ *
+ * An upload whose target cannot be reached waits in the outbox (in the data folder) and goes when the target
+ * answers again — retried with a growing pause, and at once when the window says the network is back — and an
+ * upload interrupted by closing the app carries on when the services start again. Before the outbox sends, the
+ * preflight runs again: time has passed, and the job may have been paused meanwhile.
  */
-import { BulkChunker, appendHistory, planUpload, readHistory, sha256File, type BulkOperation, type SnapshotStore, type BulkRequest, type HistoryEntryInput, type Profile, type RunOutcome } from '@scimport/core';
-import type { Emulator } from '@scimport/emulator';
+import { BulkChunker, appendHistory, planUpload, readHistory, sha256File, type BulkOperation, type BulkRequest, type HistoryEntryInput, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
 import {
   DAILY_QUOTAS,
   QuotaLedger,
-  connect,
-  createCredential,
+  openRun,
   pollResults,
   readChunk,
   readChunkStates,
-  registerSecret,
   runPreflight,
   startRun,
   uploadRun,
-  type Credential,
-  type CredentialConfig,
-  type GraphClient,
   type Run,
   type RunResults,
   type UploadProgress,
 } from '@scimport/transport';
 import type { BudgetView, HistoryView, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
+import { Connector, isUnreachable, prepareSandbox, type Connection, type ConnectorContext } from './connection';
 import { describeTarget, targetIds, type DiffJob, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
-import { clientSecretKey, type SecretStore } from './secrets';
+import { preflightView } from './job';
+import { Outbox, fromEntryPlan, toEntryPlan, type OutboxEntry, type UploadPlanInfo } from './outbox';
 
-export interface UploadContext {
-  dataDir: string;
-  secrets: SecretStore;
-  /** The built-in sandbox, started on first use and shared for the app's lifetime. */
-  sandbox: () => Promise<Emulator>;
+export interface UploadContext extends ConnectorContext {
   /** The snapshot store (encrypted with the keychain's key in the app). */
   snapshots: () => Promise<SnapshotStore>;
   /** How often the provisioning logs are read, and for how long (overridable for tests). */
   poll?: { sandbox: { intervalMs: number; minutes: number }; tenant: { intervalMs: number; minutes: number } };
-}
-
-interface Connection {
-  client: GraphClient;
-  credential: Credential;
-  sandbox: boolean;
+  /** Pause before the outbox tries an unreachable target again: doubles from `firstMs` up to `maxMs`. */
+  outboxRetry?: { firstMs: number; maxMs: number };
 }
 
 interface UploadJob {
   id: string;
-  diff: DiffJob;
+  plan: UploadPlanInfo;
+  /** What the target holds, as recorded on this computer (loaded from the store after a restart). */
+  snapshot?: Snapshot;
   run: Run;
-  /** Operations of the plan not in this run (after "send one row first"). */
+  /** Operations of the plan not in this run (after "send one row first"); not kept across a restart. */
   rest: BulkOperation[];
+  /** The profile, for cutting the rest into requests the same way (this session only). */
+  profile?: Profile;
   firstOnly: boolean;
   people: number;
   state: UploadStatus['state'];
@@ -70,9 +67,17 @@ interface UploadJob {
   startedAt: string;
   calls: number;
   task: Promise<void>;
+  /** In the outbox: its file says how to carry on after a restart. */
+  inOutbox: boolean;
+  /** The person paused it (a pause by closing the app does not count). */
+  userPaused: boolean;
+  /** Run the preflight again before sending (the upload waited; the job may have changed meanwhile). */
+  recheck: boolean;
+  retry?: { timer?: ReturnType<typeof setTimeout>; delayMs: number };
 }
 
 const DEFAULT_POLL = { sandbox: { intervalMs: 200, minutes: 1 }, tenant: { intervalMs: 30_000, minutes: 15 } };
+const DEFAULT_RETRY = { firstMs: 15_000, maxMs: 10 * 60_000 };
 
 function chunk(ops: BulkOperation[], profile: Profile): BulkRequest[] {
   const chunker = new BulkChunker({
@@ -90,45 +95,58 @@ function chunk(ops: BulkOperation[], profile: Profile): BulkRequest[] {
 }
 
 const people = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
+const seconds = (ms: number) => (ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`);
+
+function planOf(diff: DiffJob): UploadPlanInfo {
+  const profile = diff.validation.profile;
+  return {
+    target: diff.target,
+    targetLabel: diff.view.targetLabel,
+    snapshotTarget: { tenantId: diff.snapshotTarget.tenantId, servicePrincipalId: diff.snapshotTarget.servicePrincipalId, jobId: diff.snapshotTarget.jobId },
+    profile: { name: profile.name, version: profile.version, ...(profile.extension ? { extension: profile.extension } : {}) },
+    file: { name: diff.validation.file, path: diff.validation.path },
+    counts: diff.diff.counts,
+    disables: diff.view.disables,
+    rows: diff.rows,
+  };
+}
+
+const OUTBOX_NOTE = ' The upload can wait in the outbox and go by itself as soon as the target answers.';
+
+/** The preflight in the app's words; an unreachable target is said as such, so the upload can wait in the outbox. */
+async function checkTarget(connection: Connection, extension: UploadPlanInfo['profile']['extension'], callsNeeded: number | undefined): Promise<PreflightView> {
+  // The sign-in is tried first on its own: no answer at all means "offline", not "wrong settings".
+  try {
+    await connection.credential.getToken();
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    return {
+      ok: false,
+      unreachable: true,
+      checks: [{ id: 'signIn', status: 'fail', title: 'Sign in', detail: `${toErrorData(error).message}${OUTBOX_NOTE}` }],
+    };
+  }
+  await prepareSandbox(connection, extension);
+  const report = await runPreflight({ client: connection.client, ...(extension ? { profile: { extension } } : {}), ...(callsNeeded !== undefined ? { callsNeeded } : {}) });
+  return preflightView(report, connection.sandbox);
+}
 
 export class UploadService {
-  private readonly uploads = new BoundedMap<UploadJob>(8);
+  private readonly uploads = new BoundedMap<UploadJob>(8, (job) => this.stopRetry(job));
   private readonly poll: NonNullable<UploadContext['poll']>;
+  private readonly retry: NonNullable<UploadContext['outboxRetry']>;
+  private readonly outbox: Outbox;
+  private disposed = false;
+  readonly connector: Connector;
 
   constructor(
     private readonly ctx: UploadContext,
     private readonly diffs: DiffService,
   ) {
     this.poll = ctx.poll ?? DEFAULT_POLL;
-  }
-
-  /** Signs in to the target (or starts the sandbox) and builds a paced Graph client. */
-  private async connect(target: TargetSpec): Promise<Connection> {
-    let config: CredentialConfig;
-    if (target.kind === 'sandbox') {
-      const sandbox = await this.ctx.sandbox();
-      registerSecret(sandbox.clientSecret);
-      config = {
-        kind: 'secret',
-        tenantId: sandbox.tenantId,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
-        cloud: { custom: { authorityHost: sandbox.baseUrl, graphBaseUrl: sandbox.baseUrl, caPem: sandbox.caCertPem } },
-      };
-    } else if (target.auth === 'secret') {
-      const secret = await this.ctx.secrets.get(clientSecretKey(target.tenantId, target.clientId));
-      if (!secret) {
-        fail('CONNECTION', `No client secret is stored for app ${target.clientId} in tenant ${target.tenantId}. Enter the secret in "Where to send" (it is kept in this computer's keychain, never in the profile), then try again.`);
-      }
-      config = { kind: 'secret', tenantId: target.tenantId, clientId: target.clientId, clientSecret: secret, cloud: target.cloud };
-    } else {
-      if (!target.certificatePath) fail('CONNECTION', 'Signing in with a certificate needs the certificate file (a .pem with the private key). Choose it in "Where to send".');
-      config = { kind: 'certificate', tenantId: target.tenantId, clientId: target.clientId, certificatePath: target.certificatePath, cloud: target.cloud };
-    }
-    const ids = targetIds(target);
-    const credential = await createCredential(config);
-    const client = await connect({ credential, servicePrincipalId: ids.servicePrincipalId, jobId: ids.jobId, dataDir: this.ctx.dataDir });
-    return { client, credential, sandbox: target.kind === 'sandbox' };
+    this.retry = ctx.outboxRetry ?? DEFAULT_RETRY;
+    this.connector = new Connector(ctx);
+    this.outbox = new Outbox(ctx.dataDir);
   }
 
   async budget(diffId: string): Promise<BudgetView> {
@@ -137,18 +155,19 @@ export class UploadService {
     return { callsNeeded: diff.view.calls, limit: status.limit, used: status.used, remaining: status.remaining, targetLabel: diff.view.targetLabel };
   }
 
-  async testConnection(target: TargetSpec, diffId?: string): Promise<PreflightView> {
-    const connection = await this.connect(target);
-    try {
-      const diff = diffId ? this.diffs.get(diffId) : undefined;
-      const report = await runPreflight({
-        client: connection.client,
-        ...(diff ? { profile: diff.validation.profile, callsNeeded: diff.view.calls } : {}),
-      });
-      return { ok: report.ok, checks: report.checks.map((c) => ({ id: c.id, status: c.status, title: c.title, detail: c.sentence })) };
-    } finally {
-      connection.credential.close();
-    }
+  testConnection(target: TargetSpec, diffId?: string): Promise<PreflightView> {
+    const diff = diffId ? this.diffs.get(diffId) : undefined;
+    return this.connector.with(target, (connection) => checkTarget(connection, diff?.validation.profile.extension, diff?.view.calls));
+  }
+
+  /**
+   * Everything checked before a comparison's plan is sent to its target: sign-in, permissions, the job (exists,
+   * API-driven, running), custom attributes in its schema, the daily budget. The app enables sending only when
+   * no check fails (or when the target cannot be reached at all: then the upload waits in the outbox).
+   */
+  preflight(diffId: string): Promise<PreflightView> {
+    const diff = this.diffs.get(diffId);
+    return this.testConnection(diff.target, diffId);
   }
 
   /** Starts sending a comparison's plan (or only its first person). One upload goes at a time. */
@@ -160,7 +179,7 @@ export class UploadService {
     }
     const ops = [...plan.operations, ...plan.disables];
     if (ops.length === 0) fail('REFUSED', 'There is nothing to send: everyone in the file is already up to date in the target.');
-    return this.begin(diff, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false);
+    return this.begin(planOf(diff), diff.snapshot, diff.validation.profile, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false);
   }
 
   /** After "send one row first" went well: sends everyone else of the same plan. */
@@ -168,62 +187,101 @@ export class UploadService {
     const first = this.get(uploadId);
     if (!first.firstOnly || first.rest.length === 0) fail('REFUSED', 'There is no one left to send from this plan.');
     if (first.state !== 'done') fail('REFUSED', 'Wait until the first person has a result before sending the rest.');
+    if (!first.profile) fail('REFUSED', 'The rest of this plan was not kept when the app restarted. Compare again and send from there.');
     const rest = first.rest;
     first.rest = [];
-    return this.begin(first.diff, rest, [], false);
+    return this.begin(first.plan, first.snapshot, first.profile, rest, [], false);
   }
 
-  private async begin(diff: DiffJob, ops: BulkOperation[], rest: BulkOperation[], firstOnly: boolean): Promise<{ uploadId: string }> {
+  private async begin(plan: UploadPlanInfo, snapshot: Snapshot | undefined, profile: Profile, ops: BulkOperation[], rest: BulkOperation[], firstOnly: boolean): Promise<{ uploadId: string }> {
     for (const job of this.uploads.values()) {
       if (job.state === 'sending' || job.state === 'waiting-for-results') fail('REFUSED', 'Another upload is still going. Wait for it to finish, or pause or cancel it first.');
+      if (job.state === 'queued') fail('REFUSED', 'An upload is waiting in the outbox for its target to answer. Let it go first, or cancel it.');
     }
-    const profile = diff.validation.profile;
-    const ids = targetIds(diff.target);
     const requests = chunk(ops, profile);
     const run = await startRun({
       dataDir: this.ctx.dataDir,
-      target: { ...ids, cloud: diff.target.kind === 'sandbox' ? 'sandbox' : diff.target.cloud },
+      target: { ...targetIds(plan.target), cloud: plan.target.kind === 'sandbox' ? 'sandbox' : plan.target.cloud },
       chunks: requests,
-      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: diff.validation.file } },
+      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: plan.file.name } },
     });
     const id = newId('upload');
     const job: UploadJob = {
       id,
-      diff,
+      plan,
+      ...(snapshot ? { snapshot } : {}),
       run,
       rest,
+      profile,
       firstOnly,
       people: ops.length,
       state: 'sending',
       progress: { chunksTotal: requests.length, chunksDone: 0, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
-      message: `Sending ${people(ops.length)} to ${diff.view.targetLabel}…`,
+      message: `Sending ${people(ops.length)} to ${plan.targetLabel}…`,
       recorded: new Set(),
       startedAt: new Date().toISOString(),
       calls: 0,
       task: Promise.resolve(),
+      inOutbox: false,
+      userPaused: false,
+      recheck: false,
     };
     this.uploads.set(id, job);
+    // In the outbox from the start: if the app closes mid-way, the next start carries on.
+    await this.keep(job);
     job.task = this.session(job);
     return { uploadId: id };
   }
 
-  /** One sending session: until done, paused, cancelled or failed; then the results, the snapshot and history. */
+  private async keep(job: UploadJob): Promise<void> {
+    await this.outbox.save({
+      runId: job.run.id,
+      startedAt: job.startedAt,
+      firstOnly: job.firstOnly,
+      people: job.people,
+      calls: job.calls,
+      userPaused: job.userPaused,
+      plan: toEntryPlan(job.plan),
+    });
+    job.inOutbox = true;
+  }
+
+  private async release(job: UploadJob): Promise<void> {
+    if (!job.inOutbox) return;
+    job.inOutbox = false;
+    await this.outbox.remove(job.run.id).catch(() => undefined);
+  }
+
+  /** One sending session: until done, paused, cancelled, failed or queued; then the results, the snapshot and history. */
   private async session(job: UploadJob): Promise<void> {
+    this.stopRetry(job);
     const controller = new AbortController();
     job.controller = controller;
     job.stopping = undefined;
     job.state = 'sending';
     try {
-      job.connection ??= await this.connect(job.diff.target);
+      job.connection ??= await this.connector.connect(job.plan.target);
       const connection = job.connection;
-      const extension = job.diff.validation.profile.extension;
-      if (connection.sandbox && extension && extension.attributes.length > 0) {
-        // The sandbox is the person's own rehearsal tenant: teach its job schema the custom attributes.
-        await connection.client.ensureCustomAttributes(
-          extension.namespace,
-          extension.attributes.map((a) => ({ name: a.name, type: a.type, ...(a.multiValued ? { multivalued: true } : {}) })),
-        );
+      if (job.recheck) {
+        const remaining = job.progress.chunksTotal - job.progress.chunksDone;
+        const view = await checkTarget(connection, job.plan.profile.extension, remaining);
+        if (view.unreachable) {
+          await this.queue(job, (view.checks[0]?.detail ?? 'The target did not answer.').replace(OUTBOX_NOTE, ''));
+          return;
+        }
+        const problems = view.checks.filter((c) => c.status === 'fail');
+        if (problems.length > 0) {
+          // Held back rather than sent into a job that would drop it: the person decides once it is fixed.
+          job.state = 'paused';
+          job.userPaused = true;
+          job.message = `Held back in the outbox: the checks before sending found ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} — ${problems.map((c) => `${c.title}: ${c.detail}`).join(' ')} Fix it, then press Resume.`;
+          await this.keep(job);
+          this.close(job);
+          return;
+        }
+        job.recheck = false;
       }
+      await prepareSandbox(connection, job.plan.profile.extension);
       const callsBefore = job.calls;
       const summary = await uploadRun(job.run, {
         client: connection.client,
@@ -244,6 +302,8 @@ export class UploadService {
         },
       });
       await this.record(job);
+      // Everything is accepted: nothing is left to carry on after a restart.
+      await this.release(job);
       job.state = 'waiting-for-results';
       job.message = `All ${summary.chunksTotal} request(s) were accepted. Waiting for the target to report each person${connection.sandbox ? '' : ' (Entra usually takes 5–10 minutes)'}…`;
       const poll = connection.sandbox ? this.poll.sandbox : this.poll.tenant;
@@ -256,7 +316,7 @@ export class UploadService {
       });
       const failed = job.results.rows.filter((r) => r.status === 'failure').map((r) => r.externalId);
       if (failed.length > 0) {
-        job.diff.snapshot.markFailed(failed);
+        (await this.snapshotOf(job)).markFailed(failed);
         await this.saveSnapshot(job);
       }
       job.state = 'done';
@@ -266,9 +326,15 @@ export class UploadService {
     } catch (error) {
       await this.record(job).catch(() => undefined);
       const stopping = job.stopping;
+      if (stopping === undefined && isUnreachable(error) && job.progress.chunksDone < job.progress.chunksTotal && !this.disposed) {
+        await this.queue(job, toErrorData(error).message);
+        return;
+      }
       if (stopping === 'pause' && job.progress.chunksDone < job.progress.chunksTotal) {
         job.state = 'paused';
         job.message = `Paused: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
+        await this.keep(job).catch(() => undefined);
+        this.close(job);
         return;
       }
       if (stopping === 'pause') {
@@ -286,8 +352,101 @@ export class UploadService {
         job.message = job.error.message;
         await this.history(job, job.progress.chunksDone > 0 ? 'partial' : 'failed');
       }
+      await this.release(job);
       this.close(job);
     }
+  }
+
+  /** The target did not answer: the upload waits in the outbox and is tried again after a growing pause. */
+  private async queue(job: UploadJob, reason: string): Promise<void> {
+    this.close(job);
+    const delayMs = job.retry ? Math.min(this.retry.maxMs, job.retry.delayMs * 2) : this.retry.firstMs;
+    job.state = 'queued';
+    job.recheck = true;
+    job.error = undefined;
+    const sofar = job.progress.chunksDone > 0 ? ` ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) were accepted before; nothing is sent twice.` : '';
+    job.message = `Waiting in the outbox: ${plainReason(reason)} The upload goes by itself as soon as the target answers (next try in about ${seconds(delayMs)}, or at once when the network comes back), also after the app is restarted.${sofar}`;
+    job.retry = { delayMs };
+    await this.keep(job).catch(() => undefined);
+    if (this.disposed || job.state !== 'queued') return;
+    const timer = setTimeout(() => this.tryNow(job), delayMs);
+    timer.unref?.();
+    job.retry.timer = timer;
+  }
+
+  private stopRetry(job: UploadJob): void {
+    if (job.retry?.timer) clearTimeout(job.retry.timer);
+    if (job.retry) job.retry.timer = undefined;
+  }
+
+  private tryNow(job: UploadJob): void {
+    if (job.state !== 'queued' || this.disposed) return;
+    job.task = this.session(job);
+  }
+
+  /** The window says the network is back: every upload waiting in the outbox tries now instead of after its pause. */
+  online(): { retried: number } {
+    let retried = 0;
+    for (const job of this.uploads.values()) {
+      if (job.state !== 'queued') continue;
+      this.tryNow(job);
+      retried += 1;
+    }
+    return { retried };
+  }
+
+  /** Uploads in the outbox (waiting for the target, paused, or carried over from before a restart). */
+  outboxList(): UploadStatus[] {
+    return [...this.uploads.values()].filter((job) => job.inOutbox).map((job) => this.status(job.id));
+  }
+
+  /**
+   * Carries on with the outbox after the app (re)starts: an upload that was waiting or interrupted is checked and
+   * sent again from its journal (the transport resends only what was not accepted); one the person paused stays
+   * paused until they resume it.
+   */
+  async restore(): Promise<number> {
+    let restored = 0;
+    for (const entry of await this.outbox.list()) {
+      const run = await openRun(this.ctx.dataDir, entry.runId).catch(() => undefined);
+      if (!run) {
+        await this.outbox.remove(entry.runId).catch(() => undefined);
+        continue;
+      }
+      const job = await this.revive(entry, run);
+      this.uploads.set(job.id, job);
+      restored += 1;
+      if (!job.userPaused && !this.disposed) job.task = this.session(job);
+    }
+    return restored;
+  }
+
+  private async revive(entry: OutboxEntry, run: Run): Promise<UploadJob> {
+    const states = await readChunkStates(run);
+    const accepted = new Set(states.flatMap((s, i) => (s.state === 'accepted' ? [i + 1] : [])));
+    const total = run.manifest.chunks.length;
+    const plan = fromEntryPlan(entry.plan);
+    return {
+      id: newId('upload'),
+      plan,
+      run,
+      rest: [],
+      firstOnly: entry.firstOnly,
+      people: entry.people,
+      state: entry.userPaused ? 'paused' : 'queued',
+      progress: { chunksTotal: total, chunksDone: accepted.size, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
+      message: entry.userPaused
+        ? `Paused before the app was closed: ${accepted.size} of ${total} request(s) to ${plan.targetLabel} accepted. Resume to send the rest; nothing is sent twice.`
+        : `Carrying on with an upload to ${plan.targetLabel} that was interrupted when the app closed (${accepted.size} of ${total} request(s) accepted)…`,
+      // Accepted chunks were recorded in the snapshot when they were accepted (or are recorded again: harmless).
+      recorded: new Set(),
+      startedAt: entry.startedAt,
+      calls: entry.calls,
+      task: Promise.resolve(),
+      inOutbox: true,
+      userPaused: entry.userPaused,
+      recheck: true,
+    };
   }
 
   private close(job: UploadJob): void {
@@ -307,6 +466,11 @@ export class UploadService {
     return `${parts.join(', ')}.${rest}`;
   }
 
+  private async snapshotOf(job: UploadJob): Promise<Snapshot> {
+    job.snapshot ??= await (await this.ctx.snapshots()).load(job.plan.snapshotTarget);
+    return job.snapshot;
+  }
+
   /** Records the accepted chunks in the target's snapshot, so the next comparison knows what the target has. */
   private async record(job: UploadJob): Promise<void> {
     const states = await readChunkStates(job.run);
@@ -315,7 +479,7 @@ export class UploadService {
       const index = i + 1;
       if (state.state !== 'accepted' || job.recorded.has(index)) continue;
       const request = await readChunk(job.run, index);
-      job.diff.snapshot.markAccepted(request.Operations, new Date(state.at));
+      (await this.snapshotOf(job)).markAccepted(request.Operations, new Date(state.at));
       job.recorded.add(index);
       changed = true;
     }
@@ -324,22 +488,21 @@ export class UploadService {
 
   private async saveSnapshot(job: UploadJob): Promise<void> {
     const store = await this.ctx.snapshots();
-    await store.save(job.diff.snapshotTarget, job.diff.snapshot);
+    await store.save(job.plan.snapshotTarget, await this.snapshotOf(job));
   }
 
   private async history(job: UploadJob, outcome: RunOutcome): Promise<void> {
-    const validation = job.diff.validation;
-    const sha256 = await sha256File(validation.path).catch(() => undefined);
-    const disables = job.diff.view.disables;
+    const { plan } = job;
+    const sha256 = await sha256File(plan.file.path).catch(() => undefined);
     const entry: HistoryEntryInput = {
       runId: job.run.id,
       startedAt: job.startedAt,
-      ...(sha256 ? { file: { name: validation.file, sha256 } } : {}),
-      profile: { name: validation.profile.name, version: validation.profile.version },
-      target: { tenantId: job.diff.snapshotTarget.tenantId, jobId: job.diff.snapshotTarget.jobId },
-      counts: job.diff.diff.counts,
+      ...(sha256 ? { file: { name: plan.file.name, sha256 } } : {}),
+      profile: { name: plan.profile.name, version: plan.profile.version },
+      target: { tenantId: plan.snapshotTarget.tenantId, jobId: plan.snapshotTarget.jobId },
+      counts: plan.counts,
       operations: job.people,
-      disables: job.firstOnly ? 0 : disables,
+      disables: job.firstOnly ? 0 : plan.disables,
       calls: job.calls,
       outcome,
       message: job.message,
@@ -359,7 +522,7 @@ export class UploadService {
     return {
       uploadId: job.id,
       runId: job.run.id,
-      targetLabel: describeTarget(job.diff.target),
+      targetLabel: describeTarget(job.plan.target),
       state: job.state,
       firstOnly: job.firstOnly,
       people: job.people,
@@ -384,7 +547,7 @@ export class UploadService {
   private resultRows(job: UploadJob): ResultRowView[] {
     return (job.results?.rows ?? []).map((r) => ({
       externalId: r.externalId,
-      row: job.diff.rows.get(r.externalId) ?? null,
+      row: job.plan.rows.get(r.externalId) ?? null,
       action: r.action,
       status: r.status,
       ...(r.errorCode ? { errorCode: r.errorCode } : {}),
@@ -395,7 +558,16 @@ export class UploadService {
 
   async pause(uploadId: string): Promise<UploadStatus> {
     const job = this.get(uploadId);
+    if (job.state === 'queued') {
+      this.stopRetry(job);
+      job.state = 'paused';
+      job.userPaused = true;
+      job.message = `Paused in the outbox: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
+      await this.keep(job);
+      return this.status(uploadId);
+    }
     if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', 'Only an upload that is sending can be paused.');
+    job.userPaused = true;
     job.stopping = 'pause';
     job.controller?.abort();
     await job.task;
@@ -405,17 +577,22 @@ export class UploadService {
   async resume(uploadId: string): Promise<UploadStatus> {
     const job = this.get(uploadId);
     if (job.state !== 'paused') fail('REFUSED', 'Only a paused upload can be resumed.');
+    job.userPaused = false;
+    job.retry = undefined;
     job.message = 'Resuming…';
+    await this.keep(job);
     job.task = this.session(job);
     return this.status(uploadId);
   }
 
   async cancel(uploadId: string): Promise<UploadStatus> {
     const job = this.get(uploadId);
-    if (job.state === 'paused') {
+    if (job.state === 'paused' || job.state === 'queued') {
+      this.stopRetry(job);
       job.state = 'cancelled';
       job.message = `Cancelled: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) had been accepted before.`;
       await this.history(job, 'cancelled');
+      await this.release(job);
       this.close(job);
       return this.status(uploadId);
     }
@@ -444,15 +621,29 @@ export class UploadService {
     return entries.reverse().map((e) => ({ ...e }));
   }
 
-  /** Stops every upload (the journal keeps what was sent) when the app closes. */
+  /**
+   * Stops every upload when the app closes. The journal keeps what was sent and the outbox what is left, so the
+   * next start carries on; an upload the person paused stays paused.
+   */
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const job of [...this.uploads.values()]) {
+      this.stopRetry(job);
       if (job.state === 'sending' || job.state === 'waiting-for-results') {
         job.stopping = 'pause';
         job.controller?.abort();
-        await job.task.catch(() => undefined);
       }
+      await job.task.catch(() => undefined);
       this.close(job);
     }
   }
+}
+
+/** A transport message ends with advice to resume by hand ("…, then resume", "(Run …: resume it once…)"): the outbox resumes by itself. */
+function plainReason(message: string): string {
+  const trimmed = message
+    .replace(/\s*\(Run [^)]*\)/g, '')
+    .replace(/\s*Check the network connection, then resume\.?/g, '')
+    .trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

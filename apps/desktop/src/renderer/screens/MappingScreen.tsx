@@ -8,6 +8,7 @@ import { bridge, download } from '../client';
 import { importProfileFile, confirmDiscard, adoptProfile } from '../actions';
 import { JsonataEditor, columnReference, type JsonataEditorHandle } from '../components/JsonataEditor';
 import { LookupEditor } from '../components/LookupEditor';
+import { CustomAttributesEditor } from '../components/CustomAttributesEditor';
 import { useApp } from '../state';
 import type { FindingView, MappingSyntaxProblem, ProfileTestView, RowView } from '../../shared/contract';
 
@@ -258,6 +259,18 @@ export function MappingScreen() {
       <details className="panel" style={{ marginTop: '1rem' }}>
         <summary>Lookup tables{profile.lookups ? ` (${Object.keys(profile.lookups).length})` : ''}</summary>
         <LookupEditor lookups={profile.lookups} onChange={(lookups) => edit({ lookups })} />
+      </details>
+      <details className="panel" style={{ marginTop: '1rem' }}>
+        <summary>Custom attributes{profile.extension ? ` (${profile.extension.attributes.length})` : ''}</summary>
+        <CustomAttributesEditor
+          extension={profile.extension}
+          onChange={(extension) =>
+            app.update((s) => {
+              const { extension: _dropped, ...rest } = s.profile!;
+              return { profile: extension ? { ...rest, extension } : rest, dirty: true };
+            })
+          }
+        />
       </details>
       {tests.length > 0 && (
         <div className="panel" style={{ marginTop: '1rem' }}>

@@ -26,7 +26,7 @@ export function ResultsScreen() {
   usePolling(Boolean(uploadId), async () => {
     const s = await bridge.invoke('upload:status', { uploadId: uploadId! });
     setStatus(s);
-    return s.state !== 'sending' && s.state !== 'waiting-for-results';
+    return s.state !== 'sending' && s.state !== 'waiting-for-results' && s.state !== 'queued';
   }, 500);
 
   useEffect(() => {

@@ -2,15 +2,17 @@
  * Upload: where to (the built-in sandbox by default, or a Microsoft Entra tenant), what it costs in calls, then
  * sending — one person first if wanted — with progress, pause, resume and cancel.
  */
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { bridge } from '../client';
-import { Progress, describeDuration, formatNumber, plural, usePolling } from '../components/common';
+import { Progress, describeDuration, errorText, formatNumber, plural, usePolling } from '../components/common';
+import { JobPanel } from '../components/JobPanel';
+import { PreflightList } from '../components/PreflightList';
 import { useApp } from '../state';
 import type { BudgetView, PreflightView, TargetSpec, UploadStatus } from '../../shared/contract';
 
 type TenantForm = { cloud: 'global' | 'usgov' | 'dod' | 'china'; tenantId: string; clientId: string; servicePrincipalId: string; jobId: string; auth: 'secret' | 'certificate'; certificatePath: string };
 
-function TargetChooser() {
+function TargetChooser({ onCheck }: { onCheck: () => void }) {
   const app = useApp();
   const t = app.state.profile?.target;
   const [kind, setKind] = useState<TargetSpec['kind']>(app.state.target.kind);
@@ -25,7 +27,6 @@ function TargetChooser() {
   });
   const [secret, setSecret] = useState('');
   const [secretNote, setSecretNote] = useState<string>();
-  const [checks, setChecks] = useState<PreflightView>();
   const [busy, setBusy] = useState(false);
   const ids = { cloud: useId(), tenant: useId(), client: useId(), sp: useId(), job: useId(), auth: useId(), secret: useId(), cert: useId() };
 
@@ -47,18 +48,6 @@ function TargetChooser() {
       const diff = await bridge.invoke('diff:compute', { jobId: app.state.validationJobId!, target });
       app.update({ target, diff, allowMassChanges: false, uploadId: undefined });
       if (diff.gate.tripped) app.go('diff');
-    } catch (error) {
-      app.report(error);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const test = async () => {
-    setBusy(true);
-    setChecks(undefined);
-    try {
-      setChecks(await bridge.invoke('upload:testConnection', { target: app.state.target, ...(app.state.diff ? { diffId: app.state.diff.diffId } : {}) }));
     } catch (error) {
       app.report(error);
     } finally {
@@ -125,23 +114,11 @@ function TargetChooser() {
         <button type="button" onClick={() => void apply()} disabled={busy || !app.state.validationJobId}>
           Use this target
         </button>
-        <button type="button" onClick={() => void test()} disabled={busy}>
+        <button type="button" onClick={onCheck} disabled={busy}>
           Test the connection
         </button>
         <span className="hint">Now: {app.state.diff?.targetLabel}</span>
       </div>
-      {checks && (
-        <ul className="list checks" aria-label="Connection checks">
-          {checks.checks.map((c) => (
-            <li key={c.id}>
-              <span className={c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'fail' : 'sev-warning'}>{c.status === 'pass' ? 'OK' : c.status === 'fail' ? 'Problem' : 'Note'}</span>
-              <span>
-                <strong>{c.title}</strong> — {c.detail}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
     </fieldset>
   );
 }
@@ -152,16 +129,40 @@ export function UploadScreen() {
   const [budget, setBudget] = useState<BudgetView>();
   const [status, setStatus] = useState<UploadStatus>();
   const [busy, setBusy] = useState(false);
+  const [preflight, setPreflight] = useState<PreflightView>();
+  const [preflightError, setPreflightError] = useState<string>();
+  const [checking, setChecking] = useState(false);
+  const diffId = diff?.diffId;
 
   useEffect(() => {
     if (diff) bridge.invoke('upload:budget', { diffId: diff.diffId }).then(setBudget, app.report);
   }, [diff, app.report]);
 
-  const live = Boolean(uploadId) && (!status || status.state === 'sending' || status.state === 'waiting-for-results');
+  // The preflight runs whenever the comparison (and so the target) changes, and after the job panel changed the job.
+  const check = useCallback(async () => {
+    if (!diffId) return;
+    setChecking(true);
+    setPreflightError(undefined);
+    try {
+      setPreflight(await bridge.invoke('upload:preflight', { diffId }));
+    } catch (error) {
+      setPreflight(undefined);
+      setPreflightError(errorText(error));
+    } finally {
+      setChecking(false);
+    }
+  }, [diffId]);
+  useEffect(() => {
+    setPreflight(undefined);
+    void check();
+  }, [check]);
+
+  const going = (s: UploadStatus) => s.state === 'sending' || s.state === 'waiting-for-results' || s.state === 'queued';
+  const live = Boolean(uploadId) && (!status || going(status));
   usePolling(live, async () => {
     const s = await bridge.invoke('upload:status', { uploadId: uploadId! });
     setStatus(s);
-    return s.state !== 'sending' && s.state !== 'waiting-for-results';
+    return !going(s);
   }, 200);
 
   const act = async (work: () => Promise<unknown>) => {
@@ -184,15 +185,48 @@ export function UploadScreen() {
 
   if (!diff) return null;
   const total = diff.operations + diff.disables;
+  const failed = preflight?.checks.filter((c) => c.status === 'fail') ?? [];
+  const warned = preflight?.checks.filter((c) => c.status === 'warn') ?? [];
+  const offline = Boolean(preflight?.unreachable);
+  const cleared = (Boolean(preflight?.ok) || offline) && !checking;
+  const blockedReason = checking || (!preflight && !preflightError)
+    ? 'Checking the target before sending…'
+    : preflightError
+      ? `Sending waits until the target can be checked: ${preflightError}`
+      : failed.length > 0 && !offline
+        ? `Sending is blocked until ${failed.length === 1 ? 'this problem is' : `these ${failed.length} problems are`} fixed: ${failed.map((c) => `${c.title} — ${c.detail}`).join(' ')}`
+        : undefined;
   const p = status?.progress;
-  const ended = status && !['sending', 'waiting-for-results', 'paused'].includes(status.state);
+  const ended = status && !['sending', 'waiting-for-results', 'paused', 'queued'].includes(status.state);
   return (
     <section aria-labelledby="upload-title">
       <h1 id="upload-title" tabIndex={-1}>
         Upload
       </h1>
       <p className="lead">People are sent in requests of up to 50, at the pace Microsoft allows. You can pause and resume at any time; nothing is sent twice.</p>
-      <TargetChooser />
+      <TargetChooser onCheck={() => void check()} />
+      <JobPanel target={app.state.target} onChanged={() => void check()} refreshKey={`${status?.uploadId ?? ''}:${ended ? 'ended' : 'open'}`} />
+      <section className="panel preflight" aria-labelledby="preflight-title" aria-busy={checking}>
+        <h2 id="preflight-title" style={{ marginTop: 0 }}>
+          Before sending
+        </h2>
+        {preflight && <PreflightList view={preflight} label="Checks before sending" />}
+        {warned.length > 0 && failed.length === 0 && !checking && (
+          <p className="sev-warning">
+            {warned.length === 1 ? 'One note' : `${warned.length} notes`} above: sending is possible, but read {warned.length === 1 ? 'it' : 'them'} first.
+          </p>
+        )}
+        {offline && !checking && (
+          <p className="sev-warning" role="status">
+            The target cannot be reached now. What you send waits in the outbox on this computer and goes by itself as soon as the target answers — the checks above run again first.
+          </p>
+        )}
+        {blockedReason && (
+          <p className={checking || (!preflight && !preflightError) ? 'hint' : 'fail'} role="status" id="send-blocked">
+            {blockedReason}
+          </p>
+        )}
+      </section>
       {budget && (
         <p>
           This upload needs <strong>{plural(budget.callsNeeded, 'call')}</strong>; {formatNumber(budget.remaining)} of the tenant's {formatNumber(budget.limit)} daily calls are left (as counted on this computer).
@@ -200,10 +234,10 @@ export function UploadScreen() {
       )}
       {(!status || ended) && (
         <div className="row">
-          <button type="button" onClick={() => void start(true)} disabled={busy || total === 0 || Boolean(status && !ended)}>
+          <button type="button" onClick={() => void start(true)} disabled={busy || !cleared || total === 0 || Boolean(status && !ended)} aria-describedby={blockedReason ? 'send-blocked' : undefined}>
             Send one person first
           </button>
-          <button type="button" className="primary" onClick={() => void start(false)} disabled={busy || total === 0}>
+          <button type="button" className="primary" onClick={() => void start(false)} disabled={busy || !cleared || total === 0} aria-describedby={blockedReason ? 'send-blocked' : undefined}>
             Send everyone ({plural(total, 'person', 'people')})
           </button>
         </div>
@@ -219,7 +253,12 @@ export function UploadScreen() {
           )}
           <p role="status">{status.message}</p>
           <div className="row">
-            {(status.state === 'sending' || status.state === 'waiting-for-results') && (
+            {status.state === 'queued' && (
+              <button type="button" onClick={() => void act(async () => void (await bridge.invoke('upload:online', {})))} disabled={busy}>
+                Try now
+              </button>
+            )}
+            {(status.state === 'sending' || status.state === 'waiting-for-results' || status.state === 'queued') && (
               <button type="button" onClick={() => void act(async () => setStatus(await bridge.invoke('upload:pause', { uploadId: status.uploadId })))} disabled={busy}>
                 Pause
               </button>
@@ -229,7 +268,7 @@ export function UploadScreen() {
                 Resume
               </button>
             )}
-            {(status.state === 'sending' || status.state === 'waiting-for-results' || status.state === 'paused') && (
+            {(status.state === 'sending' || status.state === 'waiting-for-results' || status.state === 'paused' || status.state === 'queued') && (
               <button type="button" className="danger" onClick={() => void act(async () => setStatus(await bridge.invoke('upload:cancel', { uploadId: status.uploadId })))} disabled={busy}>
                 Cancel
               </button>

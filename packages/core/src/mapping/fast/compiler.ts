@@ -10,7 +10,7 @@
  */
 import type { FastFunction } from './builtins';
 import { JSONATA_NAMES } from './builtins';
-import { RunContext } from './runtime';
+import type { RunContext } from './runtime';
 import type { Sequence } from './values';
 import {
   boolize,
@@ -371,7 +371,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
       new Set(literal).size === literal.length;
 
     const general: Evaluator = (input, ctx) => {
-      const items: unknown[] = Array.isArray(input) ? (input.length === 0 ? [undefined] : input) : [input];
+      // jsonata gives an empty list one undefined item so a literal object is still built, and it does so
+      // in place: the list itself changes, which shows wherever else it is used.
+      if (Array.isArray(input) && input.length === 0) input.push(undefined);
+      const items: unknown[] = Array.isArray(input) ? input : [input];
       const groups = Object.create(null) as Record<string, { data: unknown; pair: number }>;
       for (const item of items) {
         ctx.tick();
@@ -416,12 +419,17 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
   const compileArray = (node: AstNode): Evaluator => {
     const items = (node.expressions as AstNode[]).map((item) => ({ evaluate: compile(item), nested: item.value === '[' }));
     const cons = node.consarray === true;
+    const count = items.length;
     return (input, ctx) => {
+      // Every item is evaluated before any is added, as in jsonata: a later item may change a list an
+      // earlier one returned (an object built over an empty list fills it in place).
+      const values = new Array<unknown>(count);
+      for (let i = 0; i < count; i++) values[i] = (items[i] as (typeof items)[number]).evaluate(input, ctx);
       let result: unknown[] = [];
-      for (const item of items) {
-        const value = item.evaluate(input, ctx);
+      for (let i = 0; i < count; i++) {
+        const value = values[i];
         if (value === undefined) continue;
-        if (item.nested) result.push(value);
+        if ((items[i] as (typeof items)[number]).nested) result.push(value);
         else result = append(result, value, ctx) as unknown[];
       }
       if (cons) markCons(result);
@@ -683,4 +691,3 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
 /** Node types whose evaluation may return a sequence, which jsonata collapses on the way out. */
 const MAY_YIELD_SEQUENCE = new Set(['path', 'name', 'variable', 'function', 'apply']);
 
-export { RunContext };

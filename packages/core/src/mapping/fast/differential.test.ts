@@ -13,7 +13,7 @@ import { TRICKY } from './__tests__/tricky';
 let samples: SampleFile[] = [];
 beforeAll(async () => {
   samples = await microsoftSamples();
-});
+}, 60_000);
 
 describe('compiled mappings agree with jsonata on every row of the Microsoft samples', () => {
   it('covers the project mappings: saved profiles, auto-maps and CSV2SCIM imports', async () => {
@@ -37,7 +37,7 @@ describe('compiled mappings agree with jsonata on every row of the Microsoft sam
     }
     expect(problems.slice(0, 5)).toEqual([]);
     expect(compared).toBeGreaterThan(1000);
-  });
+  }, 240_000);
 
   it('covers hand-written expressions that probe jsonata corners', async () => {
     const problems: string[] = [];
@@ -55,5 +55,5 @@ describe('compiled mappings agree with jsonata on every row of the Microsoft sam
       }
     }
     expect(problems.slice(0, 5)).toEqual([]);
-  });
+  }, 240_000);
 });
