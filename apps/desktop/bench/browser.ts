@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureRenderer } from '../scripts/renderer';
-import { createServices, MemorySecretStore } from '../src/main/services';
+import { MemorySecretStore } from '../src/main/services';
+import { startServiceWorker } from '../src/main/services/host';
 import { startWebBridge } from '../src/main/web-bridge';
 import { browserUnavailable, launchChromium } from '../src/e2e/browser';
 
@@ -46,7 +47,8 @@ export async function benchBrowser(): Promise<{ label: string; value: string }[]
   const csv = join(dir, 'staff-100k.csv');
   await writeCsv(csv, ROWS);
   const rendererDir = await ensureRenderer();
-  const services = createServices({ mode: 'web', version: 'bench', dataDir: join(dir, 'data'), secrets: new MemorySecretStore() });
+  // As the app runs them: the services on their worker thread.
+  const services = await startServiceWorker({ mode: 'web', version: 'bench', dataDir: join(dir, 'data'), secrets: new MemorySecretStore() });
   const bridge = await startWebBridge({ dispatch: services.dispatch, rendererDir });
   const browser = await launchChromium();
   try {
