@@ -19,13 +19,31 @@ export interface MapRowResult {
  * text (exceljs gives wall-clock dates as UTC), numbers, booleans and text as they are.
  */
 export function toMappingInput(row: SourceRow): Record<string, unknown> {
-  // fromEntries defines own properties, so a header named "__proto__" is a value, not a prototype.
-  return Object.fromEntries(
-    Object.entries(row.values).flatMap(([header, value]) => {
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? [] : [[header, formatEntraDate(value)]];
-      return [[header, value]];
-    }),
-  );
+  // A plain loop: this runs for every row and costs more than a compiled mapping when written with
+  // entries/flatMap. A header named "__proto__" is defined as an own value, never a prototype.
+  const input: Record<string, unknown> = {};
+  for (const header in row.values) {
+    if (!Object.hasOwn(row.values, header)) continue;
+    let value: unknown = row.values[header];
+    if (value instanceof Date) {
+      if (Number.isNaN(value.getTime())) continue;
+      value = formatEntraDate(value);
+    }
+    setOwn(input, header, value);
+  }
+  return input;
+}
+
+/** Assigns an own property; `__proto__` needs defineProperty to stay a value. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function isMetadataOnly(item: unknown): boolean {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return false;
+  for (const key in item) if (Object.hasOwn(item, key) && !ITEM_METADATA.has(key)) return false;
+  return true;
 }
 
 /** Keys that only describe a multi-valued item; an item with nothing else (`{type:'work'}`) is empty. */
@@ -40,22 +58,23 @@ export function stripEmpty(value: unknown): unknown {
   if (value === undefined || typeof value === 'function') return undefined;
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (Array.isArray(value)) {
-    const items = value
-      .map(stripEmpty)
-      .filter(
-        (item) =>
-          item !== undefined &&
-          !(item !== null && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).every((k) => ITEM_METADATA.has(k))),
-      );
+    const items: unknown[] = [];
+    for (const element of value) {
+      const item = stripEmpty(element);
+      if (item !== undefined && !isMetadataOnly(item)) items.push(item);
+    }
     return items.length === 0 ? undefined : items;
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      const kept = stripEmpty(child);
-      if (kept !== undefined) Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    let kept = 0;
+    for (const key of Object.keys(value)) {
+      const child = stripEmpty((value as Record<string, unknown>)[key]);
+      if (child === undefined) continue;
+      setOwn(out, key, child);
+      kept++;
     }
-    return Object.keys(out).length === 0 ? undefined : out;
+    return kept === 0 ? undefined : out;
   }
   return value;
 }
@@ -101,7 +120,8 @@ function where(row: SourceRow): Pick<Finding, 'file' | 'sheet' | 'row'> {
  */
 export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: ColumnInfo[]): Promise<MapRowResult> {
   const findings: Finding[] = [];
-  const prefix = describeLocation({ file: row.origin.file, sheet: row.origin.sheet, row: row.origin.row });
+  // Only messages need the location text: build it on demand, not for every good row.
+  const prefixOf = () => describeLocation({ file: row.origin.file, sheet: row.origin.sheet, row: row.origin.row });
 
   if (row.cellErrors && row.cellErrors.length > 0) {
     const read = new Set(mapping.referencedHeaders);
@@ -128,7 +148,7 @@ export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: 
     const path = isCoreError(err) ? err.location.field : undefined;
     const cells = path === undefined ? [] : cellsFor(mapping.headersFor(path), columns);
     const [only] = cells;
-    const at = only && cells.length === 1 ? describeLocation({ ...row.origin, column: only.letter, header: only.header }) : prefix;
+    const at = only && cells.length === 1 ? describeLocation({ ...row.origin, column: only.letter, header: only.header }) : prefixOf();
     findings.push({
       severity: 'error',
       code: FINDING_CODES[code] ?? 'mapping.runtime',
@@ -146,7 +166,7 @@ export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: 
     findings.push({
       severity: 'warning',
       code: 'mapping.empty',
-      message: `${prefix}: the mapping produced nothing for this row, so no user is sent for it. If that is not intended, check the mapping's conditions.`,
+      message: `${prefixOf()}: the mapping produced nothing for this row, so no user is sent for it. If that is not intended, check the mapping's conditions.`,
       ...where(row),
     });
     return { findings };
@@ -161,7 +181,7 @@ export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: 
     findings.push({
       severity: 'error',
       code: 'mapping.notObject',
-      message: `${prefix}: the mapping produced ${what} instead of one user object. The mapping must build a single object { … } per row.`,
+      message: `${prefixOf()}: the mapping produced ${what} instead of one user object. The mapping must build a single object { … } per row.`,
       ...where(row),
     });
     return { findings };
@@ -172,7 +192,7 @@ export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: 
     findings.push({
       severity: 'warning',
       code: 'mapping.empty',
-      message: `${prefix}: every attribute the mapping built for this row is empty, so no user is sent for it. Check that the row has values in the columns the mapping reads.`,
+      message: `${prefixOf()}: every attribute the mapping built for this row is empty, so no user is sent for it. Check that the row has values in the columns the mapping reads.`,
       ...where(row),
     });
     return { findings };

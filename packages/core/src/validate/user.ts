@@ -430,7 +430,17 @@ const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
 /** Codes ICU accepts as aliases or groupings that are not ISO 3166-1 countries, with what was meant. */
 const NOT_ISO_COUNTRIES: Readonly<Record<string, string>> = { UK: 'GB', EU: '', UN: '', EZ: '', ZZ: '' };
 
+// Files repeat the same few countries on every row: decide each code once.
+const countryVerdicts = new Map<string, string | undefined>();
+
 function countryProblem(code: string): string | undefined {
+  if (countryVerdicts.has(code)) return countryVerdicts.get(code);
+  const verdict = decideCountry(code);
+  if (countryVerdicts.size < 10_000) countryVerdicts.set(code, verdict);
+  return verdict;
+}
+
+function decideCountry(code: string): string | undefined {
   if (Object.hasOwn(NOT_ISO_COUNTRIES, code)) {
     const meant = NOT_ISO_COUNTRIES[code];
     return meant ? `is not an ISO 3166-1 code (use \`${meant}\`)` : 'is not a country';
