@@ -36,7 +36,8 @@ export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes a rename or a newly created file in `dir` durable; best effort where unsupported. */
+export async function syncDir(dir: string): Promise<void> {
   // Directory fsync is not supported everywhere (e.g. Windows); the rename is still atomic there.
   try {
     const handle = await fs.open(dir, 'r');

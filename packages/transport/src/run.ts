@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { BulkRequest } from '@scimport/core';
 import { type Clock, systemClock } from './clock';
 import { TransportError, abortError, isTransportError } from './errors';
-import { readJsonIfExists, writeJsonAtomic } from './fsutil';
+import { readJsonIfExists, syncDir, writeJsonAtomic } from './fsutil';
 import type { GraphClient } from './graph';
 import type { QuotaLedger } from './ledger';
 import type { PacerEvent } from './pacer';
@@ -431,20 +431,6 @@ class JournalWriter {
     while (this.writing || this.syncing) await Promise.all([this.writing, this.syncing]);
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Not supported everywhere (Windows); the file itself is still synced.
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort */
   }
 }
 

@@ -14,6 +14,7 @@ import {
   createCredential,
   isTransportError,
   redact,
+  localEndpointCredential,
   registerSecret,
 } from '@scimport/transport';
 import { CliError } from '../errors';
@@ -219,14 +220,7 @@ export async function openConnection(spec: ConnectionSpec, io: CliIo, dataDir: s
   let config: CredentialConfig;
   if (spec.mode === 'sandbox') {
     sandbox = await startSandbox(join(dataDir, 'sandbox'));
-    registerSecret(sandbox.clientSecret);
-    config = {
-      kind: 'secret',
-      tenantId: sandbox.tenantId,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      cloud: { custom: { authorityHost: sandbox.baseUrl, graphBaseUrl: sandbox.baseUrl, caPem: sandbox.caCertPem } },
-    };
+    config = localEndpointCredential(sandbox);
   } else {
     config = await credentialConfig(spec, io);
   }

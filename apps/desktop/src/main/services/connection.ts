@@ -3,7 +3,7 @@
  * or a real tenant, with a client secret from the SecretStore or a certificate file — never anything from a
  * profile. Shared by uploads, the job panel and the preflight.
  */
-import { connect, createCredential, isTransportError, registerSecret, type Credential, type CredentialConfig, type GraphClient, type PacerOptions } from '@scimport/transport';
+import { connect, createCredential, isTransportError, localEndpointCredential, type Credential, type CredentialConfig, type GraphClient, type PacerOptions } from '@scimport/transport';
 import type { TargetSpec } from '../../shared/contract';
 import { targetIds } from './diff';
 import { fail } from './errors';
@@ -48,14 +48,7 @@ export class Connector {
     let config: CredentialConfig;
     if (target.kind === 'sandbox') {
       const sandbox = await this.ctx.sandbox();
-      registerSecret(sandbox.clientSecret);
-      config = {
-        kind: 'secret',
-        tenantId: sandbox.tenantId,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
-        cloud: { custom: { authorityHost: sandbox.baseUrl, graphBaseUrl: sandbox.baseUrl, caPem: sandbox.caCertPem } },
-      };
+      config = localEndpointCredential(sandbox);
     } else if (target.auth === 'secret') {
       const secret = await this.ctx.secrets.get(clientSecretKey(target.tenantId, target.clientId));
       if (!secret) {
