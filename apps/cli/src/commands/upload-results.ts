@@ -40,8 +40,9 @@ export interface ResultLine {
   recommendedAction?: string;
 }
 
+/** One line per user, in the file's row order (users without a known row last), as HR staff look them up. */
 export function resultLines(results: RunResults, index: Map<string, number> | undefined): ResultLine[] {
-  return results.rows.map((r) => ({
+  const lines: ResultLine[] = results.rows.map((r) => ({
     externalId: r.externalId,
     row: index?.get(r.externalId) ?? null,
     chunk: r.chunk,
@@ -51,6 +52,7 @@ export function resultLines(results: RunResults, index: Map<string, number> | un
     ...(r.reason ? { reason: r.reason } : {}),
     ...(r.recommendedAction ? { recommendedAction: r.recommendedAction } : {}),
   }));
+  return lines.sort((a, b) => (a.row ?? Number.MAX_SAFE_INTEGER) - (b.row ?? Number.MAX_SAFE_INTEGER));
 }
 
 /** The `results` member of the JSON output. */
