@@ -20,11 +20,8 @@ import {
   type TransformSummary,
   type UploadPlan,
   SnapshotStore,
-  compileMapping,
   diffUsers,
   loadProfile,
-  mapRow,
-  openTable,
   planUpload,
   snapshotKeyFromEnv,
 } from '@scimport/core';
@@ -82,45 +79,6 @@ export interface Delta {
   snapshotActive: number;
 }
 
-/** `--sheet 2` means the third sheet only when no sheet is named "2" (as in transform). */
-function sheetOption(sheet: string | undefined): string | number | undefined {
-  if (sheet === undefined) return undefined;
-  return /^\d+$/.test(sheet) ? Number(sheet) : sheet;
-}
-
-/**
- * The externalIds of the given rows, mapped again without validation. A row with an error is not sent, but
- * its person is still in the file: without this, a typo in someone's e-mail address would make them a
- * "leaver" and, under the disable policy, switch their account off.
- */
-async function externalIdsOfRows(input: string, profile: Profile, args: Pick<DeltaArgs, 'sheet' | 'headerRow'>, rows: Set<number>): Promise<{ ids: Set<string>; unidentified: number }> {
-  const mapping = compileMapping(profile);
-  const sheet = sheetOption(args.sheet);
-  const table = await openTable(input, {
-    ...profile.input,
-    ...(sheet !== undefined ? { sheet } : {}),
-    ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}),
-  });
-  const ids = new Set<string>();
-  let unidentified = 0;
-  try {
-    for await (const row of table.rows()) {
-      if (!rows.has(row.origin.row)) continue;
-      const { user } = await mapRow(mapping, row, table.columns);
-      const id = user?.externalId;
-      const text = typeof id === 'string' || typeof id === 'number' ? String(id) : '';
-      if (text.trim() === '') unidentified++;
-      else {
-        ids.add(text);
-        ids.add(text.trim());
-      }
-    }
-  } finally {
-    await table.close();
-  }
-  return { ids, unidentified };
-}
-
 /** The operations of the bulk files a transform wrote, in upload order (managers first). */
 async function readOperations(summary: TransformSummary): Promise<BulkOperation[]> {
   const ops: BulkOperation[] = [];
@@ -137,14 +95,10 @@ async function readOperations(summary: TransformSummary): Promise<BulkOperation[
  */
 export async function computeDelta(io: CliIo, args: DeltaArgs): Promise<Delta> {
   const profile = await loadProfile(resolve(io.cwd, args.profile));
-  const errorRows = new Set<number>();
   const summary = await runTransformLike(
     io,
     { input: args.input, profile: args.profile, out: args.staging, ...(args.sheet !== undefined ? { sheet: args.sheet } : {}), ...(args.headerRow !== undefined ? { headerRow: args.headerRow } : {}) },
     true,
-    (finding) => {
-      if (finding.severity === 'error' && finding.row !== undefined) errorRows.add(finding.row);
-    },
   );
   const rowOf = new Map(summary.sent.map((s) => [s.externalId, s.row]));
   const current: CurrentUser[] = (await readOperations(summary)).map((op) => {
@@ -154,36 +108,29 @@ export async function computeDelta(io: CliIo, args: DeltaArgs): Promise<Delta> {
   const snapshot = await snapshotStore(io, args.dataDir).load(args.target);
   const full = diffUsers(current, snapshot);
   const base = full.counts.changed + full.counts.unchanged + full.counts.missing;
-
-  let leftOut: string[] = [];
-  let unidentified = 0;
-  let records = full.records;
-  if (full.counts.missing > 0 && errorRows.size > 0) {
-    const found = await externalIdsOfRows(resolve(io.cwd, args.input), profile, args, errorRows);
-    unidentified = found.unidentified;
-    leftOut = records.filter((r) => r.kind === 'missing' && found.ids.has(r.externalId)).map((r) => r.externalId);
-    const out = new Set(leftOut);
-    records = records.filter((r) => !(r.kind === 'missing' && out.has(r.externalId)));
-  }
-  const diff: DiffResult = { counts: { ...full.counts, missing: full.counts.missing - leftOut.length }, records };
-
-  // Disabling someone who is only hiding behind an unreadable row is the mistake this tool must not make.
-  const withhold = profile.leavers?.policy === 'disable' && unidentified > 0 && diff.counts.missing > 0;
-  // Core's gate counts every `changed` record, retries of failed people included. Sending someone again
-  // exactly as last accepted changes nothing, and a bad first day (say, half the managers unresolved) must
-  // not block the retry, so retries without an attribute change are taken out of the gate's count here.
-  // The plan's operations come from the records, which are left untouched.
-  const retriesOnly = records.filter((r) => r.kind === 'changed' && r.retry && (r.changes?.length ?? 0) === 0).length;
-  const forPlan: DiffResult = {
-    counts: { ...diff.counts, changed: diff.counts.changed - retriesOnly, ...(withhold ? { missing: 0 } : {}) },
-    records: withhold ? records.filter((r) => r.kind !== 'missing') : records,
-  };
-  const plan = planUpload(forPlan, profile, {
+  // Core keeps people on rows with errors out of the leavers, and disables nobody while such a row has
+  // no readable externalId; it also keeps unchanged retries out of the gate's count.
+  const plan = planUpload(full, profile, {
     ...(args.full ? { full: true } : {}),
     ...(args.allowMassChanges ? { allowMassChanges: true } : {}),
     snapshotSize: base,
+    heldBack: { externalIds: summary.heldBack, unidentified: summary.heldBackUnidentified },
   });
-  return { profile, summary, diff, plan, leftOut, withheld: withhold ? diff.counts.missing : 0, unidentified, snapshotSize: snapshot.size, snapshotActive: base };
+  const leftOut = plan.heldBack;
+  const out = new Set(leftOut);
+  const records = full.records.filter((r) => !(r.kind === 'missing' && out.has(r.externalId)));
+  const diff: DiffResult = { counts: { ...full.counts, missing: full.counts.missing - leftOut.length }, records };
+  return {
+    profile,
+    summary,
+    diff,
+    plan,
+    leftOut,
+    withheld: plan.disablesWithheld,
+    unidentified: summary.heldBackUnidentified,
+    snapshotSize: snapshot.size,
+    snapshotActive: base,
+  };
 }
 
 /** The plan's operations, then the disables, cut into bulk requests at the profile's chunk size. */

@@ -91,3 +91,33 @@ describe('planUpload', () => {
     expect(plan.gate.tripped).toBe(false);
   });
 });
+
+describe('planUpload with people held back by errors', () => {
+  const everyone = syntheticUsers(20);
+  const withoutTwo = everyone.slice(2);
+  const ids = (users: ScimUser[]) => users.map((u) => u.externalId as string);
+
+  it('never disables someone whose row is in the file with an error', () => {
+    const plan = planUpload(diffOf(everyone, withoutTwo), { leavers: { policy: 'disable', maxDisablePercent: 50 } }, { heldBack: { externalIds: [ids(everyone)[0]!], unidentified: 0 } });
+    expect(plan.heldBack).toEqual([ids(everyone)[0]]);
+    expect(plan.disables.map((op) => op.data.externalId)).toEqual([ids(everyone)[1]]);
+    expect(plan.disablesWithheld).toBe(0);
+  });
+
+  it('disables nobody while a row with an error has no readable externalId (any leaver might be that person)', () => {
+    const plan = planUpload(diffOf(everyone, withoutTwo), { leavers: { policy: 'disable', maxDisablePercent: 50 } }, { heldBack: { externalIds: [], unidentified: 1 } });
+    expect(plan.disables).toEqual([]);
+    expect(plan.disablesWithheld).toBe(2);
+  });
+
+  it('does not count a retry of a failed person, unchanged, against the change threshold', () => {
+    const snapshot = new Snapshot();
+    snapshot.markAccepted(everyone.map((data) => ({ data: data as never })));
+    snapshot.markFailed(ids(everyone).slice(0, 10));
+    const diff = diffUsers(everyone.map((data) => ({ externalId: data.externalId as string, data })), snapshot);
+    expect(diff.counts.changed).toBe(10);
+    const plan = planUpload(diff, { leavers: { policy: 'ignore', maxChangePercent: 10 } });
+    expect(plan.operations).toHaveLength(10);
+    expect(plan.gate.tripped).toBe(false);
+  });
+});

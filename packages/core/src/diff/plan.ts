@@ -36,6 +36,12 @@ export interface PlanOptions {
    * from the diff (changed + unchanged + missing), which is that number.
    */
   snapshotSize?: number;
+  /**
+   * People whose rows were left out of this file's upload because of errors (the transform's `heldBack`
+   * and `heldBackUnidentified`). They are in the file, so they are never taken for leavers; and when some
+   * of those rows have no readable externalId, any leaver might be one of them, so nobody is disabled.
+   */
+  heldBack?: { externalIds: Iterable<string>; unidentified: number };
 }
 
 export interface SafetyGate {
@@ -59,6 +65,10 @@ export interface UploadPlan {
   thresholds: Thresholds;
   /** Bulk requests needed for operations + disables together, at the profile's chunk size (default 50). */
   calls: number;
+  /** Missing from the upload but present in the file on rows with errors: not disabled. */
+  heldBack: string[];
+  /** Leavers not disabled this time because rows with errors have no readable externalId. */
+  disablesWithheld: number;
 }
 
 /** The thresholds a profile's leaver settings amount to. */
@@ -137,9 +147,18 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
         operations.push(toOperation(record.data, namespace));
     }
   }
-  if (leavers?.policy === 'disable') {
-    for (const record of missing) disables.push(toOperation(disablePayload(record.data, record.externalId), namespace));
+  // Someone whose row has an error is still in the file: never a leaver. And when such a row has no
+  // readable externalId, any leaver might be that person, so nobody is disabled until the rows are fixed.
+  const inFile = new Set(options.heldBack ? [...options.heldBack.externalIds] : []);
+  const heldBack = missing.filter((record) => inFile.has(record.externalId)).map((record) => record.externalId);
+  const leaving = missing.filter((record) => !inFile.has(record.externalId));
+  const withhold = leavers?.policy === 'disable' && (options.heldBack?.unidentified ?? 0) > 0 && leaving.length > 0;
+  if (leavers?.policy === 'disable' && !withhold) {
+    for (const record of leaving) disables.push(toOperation(disablePayload(record.data, record.externalId), namespace));
   }
+  // Sending again someone whose last upload failed, exactly as accepted before, changes nothing: a bad
+  // first day (say, managers not yet provisioned) must not block the retry.
+  const retriesOnly = diff.records.filter((r) => r.kind === 'changed' && r.retry && (r.changes?.length ?? 0) === 0).length;
 
   const { counts } = diff;
   const base = options.snapshotSize ?? counts.changed + counts.unchanged + counts.missing;
@@ -156,7 +175,7 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   };
   // A column misread as "inactive" disables people as surely as a file that lost them: same gate.
   check(disables.length + deactivated, 'disabled', 'maxDisablePercent', 'maxDisableCount');
-  check(counts.changed - deactivated + counts.returning, counts.returning > 0 ? 'changed or re-enabled' : 'changed', 'maxChangePercent', 'maxChangeCount');
+  check(counts.changed - retriesOnly - deactivated + counts.returning, counts.returning > 0 ? 'changed or re-enabled' : 'changed', 'maxChangePercent', 'maxChangeCount');
 
   const calls = Math.ceil((operations.length + disables.length) / (profile.output?.chunkSize ?? MAX_BULK_OPERATIONS));
   return {
@@ -165,5 +184,7 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
     gate: { tripped: reasons.length > 0 && !options.allowMassChanges, reasons },
     thresholds,
     calls,
+    heldBack,
+    disablesWithheld: withhold ? leaving.length : 0,
   };
 }

@@ -119,4 +119,14 @@ describe('transformFile', () => {
     expect(unknown[0]!.message).toMatch(/`WorkerId`.*did you mean `WorkerID`/);
     expect(summary.findings[0]!.code).toBe('mapping.unknownColumn');
   });
+
+  it('lists the externalIds of people held back by errors, so a comparison never takes them for leavers', async () => {
+    const profile = await loadProfile(PROFILE);
+    const summary = await transformFile({ input: join(MS, 'csv-with-1000-records.csv'), profile });
+    // 265 duplicated WorkerIDs: every one of them is held back, and every id is readable.
+    expect(summary.heldBack).toHaveLength(265);
+    expect(summary.heldBack).toContain('1222');
+    expect(summary.heldBackUnidentified).toBe(0);
+    expect(summary.sent.some((s) => s.externalId === '1222')).toBe(false);
+  });
 });

@@ -68,6 +68,13 @@ export interface TransformSummary {
   findingsTruncated: boolean;
   /** externalId → the row it came from, for every user written to the bulk files, in upload order. */
   sent: { externalId: string; row: number }[];
+  /**
+   * externalIds of people whose rows were left out because of errors. They are still in the file, so a
+   * comparison with the last upload must not take them for leavers.
+   */
+  heldBack: string[];
+  /** Rows left out because of errors whose externalId could not be read (any leaver might be one of them). */
+  heldBackUnidentified: number;
   /** Files written (absolute paths), when outDir was given. */
   written: string[];
 }
@@ -142,6 +149,8 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   const validRows: OrderEntry[] = [];
   let usersBytes = 0;
   let rows = 0;
+  const heldBack = new Set<string>();
+  let heldBackUnidentified = 0;
   let mapper: RowMapper = local;
 
   const take = async (results: RowResult[]) => {
@@ -159,7 +168,12 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
           await spoolLine(users, line);
         }
       }
-      if (hasError) rowsWithErrors.add(result.row);
+      if (hasError) {
+        rowsWithErrors.add(result.row);
+        const ids = readableExternalIds(result.user);
+        if (ids.length === 0) heldBackUnidentified++;
+        for (const id of ids) heldBack.add(id);
+      }
       for (const finding of result.findings) await spoolLine(rowFindings, JSON.stringify(finding) + '\n');
     }
   };
@@ -194,6 +208,7 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     const rejected = fileChecks.rejectedRows();
     for (const row of rejected) rowsWithErrors.add(row);
     const toSend = validRows.filter((entry) => !rejected.has(entry.row));
+    for (const entry of validRows) if (rejected.has(entry.row)) heldBack.add(entry.externalId);
     const order = managerFirstOrder(toSend);
     const fileFindings = [
       ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet),
@@ -245,6 +260,8 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
       findings: kept,
       findingsTruncated: errors + warnings > kept.length,
       sent,
+      heldBack: [...heldBack],
+      heldBackUnidentified,
       written,
     };
   } catch (error) {
@@ -277,6 +294,19 @@ function unknownColumns(referenced: readonly string[], columns: ColumnInfo[], fi
         ...(sheet ? { sheet } : {}),
       };
     });
+}
+
+/**
+ * The externalId of a mapped user as text, as written and trimmed (a snapshot may hold either spelling,
+ * since surrounding spaces are only a warning); none when there is no usable one.
+ */
+function readableExternalIds(user: Record<string, unknown> | undefined): string[] {
+  const id = user?.externalId;
+  if (typeof id !== 'string' && typeof id !== 'number') return [];
+  const text = String(id);
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  return text === trimmed ? [text] : [text, trimmed];
 }
 
 function managerOf(user: Record<string, unknown>): string | undefined {

@@ -70,7 +70,7 @@ export class DiffService {
       }
     }
     const diff = diffUsers(current, snapshot);
-    const plan = planUpload(diff, validation.profile);
+    const plan = planUpload(diff, validation.profile, { heldBack: heldBackOf(validation.summary) });
     const id = newId('diff');
     const view: DiffView = {
       diffId: id,
@@ -109,4 +109,9 @@ export class DiffService {
       }),
     };
   }
+}
+
+/** People on rows with errors are still in the file: never leavers (see core's planUpload). */
+export function heldBackOf(summary: { heldBack: string[]; heldBackUnidentified: number } | undefined): { externalIds: string[]; unidentified: number } {
+  return { externalIds: summary?.heldBack ?? [], unidentified: summary?.heldBackUnidentified ?? 0 };
 }

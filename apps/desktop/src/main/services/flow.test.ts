@@ -151,6 +151,29 @@ describe('the comparison after an accepted upload', () => {
   });
 });
 
+describe('leavers', () => {
+  it('never disables someone whose row has an error this time (they are still in the file)', async () => {
+    h = await harness();
+    const table = await h.call('file:open', { path: SAMPLE_CSV });
+    await until(() => h!.call('file:status', { tableId: table.tableId }), (s) => s.done);
+    const { profile } = await h.call('profile:autoMap', { tableId: table.tableId });
+    const good = '{ "externalId": $string(WorkerID), "userName": UserID & "@contoso.com", "active": true }';
+    const leavers = { policy: 'disable' as const, maxDisablePercent: 100, maxDisableCount: 100 };
+    const first = await h.call('validate:start', { tableId: table.tableId, profile: { ...profile, mapping: good, leavers } });
+    await until(() => h!.call('validate:status', { jobId: first.jobId }), (s) => s.state !== 'running');
+    const diff = await h.call('diff:compute', { jobId: first.jobId, target: { kind: 'sandbox' } });
+    const { uploadId } = await h.call('upload:start', { diffId: diff.diffId });
+    await until(() => h!.call('upload:status', { uploadId }), (s) => s.state !== 'sending' && s.state !== 'waiting-for-results');
+
+    // Next day, a typo makes 1222's row invalid: 1222 is held back, not a leaver to disable.
+    const typo = '{ "externalId": $string(WorkerID), "userName": UserID & "@contoso.com", "active": true, "emails": [{ "value": WorkerID = "1222" ? "not an email" : UserID & "@contoso.com", "type": "work" }] }';
+    const second = await h.call('validate:start', { tableId: table.tableId, profile: { ...profile, mapping: typo, leavers } });
+    await until(() => h!.call('validate:status', { jobId: second.jobId }), (s) => s.state !== 'running');
+    const next = await h.call('diff:compute', { jobId: second.jobId, target: { kind: 'sandbox' } });
+    expect(next.disables).toBe(0);
+  });
+});
+
 describe('pause, resume and cancel', () => {
   async function planned(harnessed: Harness) {
     const table = await harnessed.call('file:open', { path: SAMPLE_1000 });

@@ -26,7 +26,7 @@ import {
 } from '@scimport/transport';
 import type { BudgetView, HistoryView, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
 import { Connector, isUnreachable, prepareSandbox, type Connection, type ConnectorContext } from './connection';
-import { describeTarget, targetIds, type DiffJob, type DiffService } from './diff';
+import { describeTarget, heldBackOf, targetIds, type DiffJob, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
 import { preflightView } from './job';
@@ -173,7 +173,7 @@ export class UploadService {
   /** Starts sending a comparison's plan (or only its first person). One upload goes at a time. */
   async start(diffId: string, options: { firstOnly?: boolean; allowMassChanges?: boolean }): Promise<{ uploadId: string }> {
     const diff = this.diffs.get(diffId);
-    const plan = planUpload(diff.diff, diff.validation.profile, { allowMassChanges: options.allowMassChanges ?? false });
+    const plan = planUpload(diff.diff, diff.validation.profile, { allowMassChanges: options.allowMassChanges ?? false, heldBack: heldBackOf(diff.validation.summary) });
     if (plan.gate.tripped) {
       fail('REFUSED', `Nothing was sent: ${plan.gate.reasons.join(' ')} If these changes are intended, tick "I have checked these changes" and start again.`);
     }
