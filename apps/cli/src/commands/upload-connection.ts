@@ -1,6 +1,6 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Profile } from '@scimport/core';
+import { type Profile, isCoreError, snapshotKeyFromEnv } from '@scimport/core';
 import { SANDBOX_DEFAULTS, startEmulator, type Emulator } from '@scimport/emulator';
 import {
   CLOUDS,
@@ -10,6 +10,8 @@ import {
   type GraphClient,
   type PacerOptions,
   type RunTarget,
+  type TokenCacheOptions,
+  TokenCacheFile,
   connect,
   createCredential,
   isTransportError,
@@ -154,11 +156,60 @@ async function readCa(file: string): Promise<string> {
   }
 }
 
+/** The sign-in cache of a tenant and app: `<data dir>/msal-cache/<tenant>-<client>.json`. */
+export function tokenCachePath(dataDir: string, spec: { tenantId: string; clientId: string }): string {
+  // A tenant may be a domain name; anything outside a safe file-name alphabet becomes '_'.
+  const safe = (value: string): string => value.trim().toLowerCase().replace(/[^a-z0-9._-]/g, '_');
+  return join(dataDir, 'msal-cache', `${safe(spec.tenantId)}-${safe(spec.clientId)}.json`);
+}
+
+/**
+ * Where the delegated sign-in of a connection is kept, encrypted with SCIMPORT_SNAPSHOT_KEY when that is set
+ * (otherwise plaintext readable only by the user, as the Azure CLI keeps its tokens on Linux).
+ */
+export async function tokenCacheOptions(dataDir: string, spec: { tenantId: string; clientId: string }, io: CliIo): Promise<TokenCacheOptions> {
+  let key: Buffer | undefined;
+  try {
+    key = snapshotKeyFromEnv(io.env);
+  } catch (error) {
+    if (isCoreError(error)) throw new CliError('INPUT', error.message);
+    throw error;
+  }
+  const file = tokenCachePath(dataDir, spec);
+  const dir = dirname(file);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The folder holds sign-ins: keep it private even when it existed with wider permissions.
+    if (process.platform !== 'win32') await chmod(dir, 0o700);
+  } catch (error) {
+    throw new CliError('OUTPUT', `The sign-in folder ${dir} cannot be created (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the data folder's permissions or set ${ENV.dataDir}.`);
+  }
+  return { file, ...(key ? { key } : {}) };
+}
+
+/** What to do when a delegated sign-in is needed but nobody can answer a browser or a device code. */
+export function loginFirstMessage(spec: { tenantId: string; clientId: string }, profilePath?: string): string {
+  return (
+    `No saved sign-in can be used for tenant ${spec.tenantId} (app ${spec.clientId}), and this terminal cannot show a sign-in (it is not interactive, e.g. CI or cron). ` +
+    `Run \`scimport login --profile ${profilePath ?? '<profile.json>'}\` first, on a terminal, as the same user and with the same data folder.`
+  );
+}
+
+/** How credentialConfig handles delegated sign-in. */
+export interface CredentialOptions {
+  /** Keep delegated sign-ins in this data folder's msal-cache (none: sign in again every time). */
+  dataDir?: string;
+  /** Whether a browser or device code may be shown. Default: when the terminal is interactive. */
+  prompt?: boolean;
+  /** Named in the "run scimport login first" message. */
+  profilePath?: string;
+}
+
 /**
  * The credential settings of a connection, with the secret taken from the environment. Throws a one-line
  * CliError naming the variable to set when it is missing. Nothing here touches the network.
  */
-export async function credentialConfig(spec: Exclude<ConnectionSpec, { mode: 'sandbox' }>, io: CliIo): Promise<CredentialConfig> {
+export async function credentialConfig(spec: Exclude<ConnectionSpec, { mode: 'sandbox' }>, io: CliIo, options: CredentialOptions = {}): Promise<CredentialConfig> {
   let cloud: CloudSelection;
   if (spec.mode === 'custom') {
     if (!spec.graphBaseUrl) throw new CliError('INPUT', `This run was made against a custom endpoint; set ${ENV.graph} (and ${ENV.ca}) to reach it again.`);
@@ -189,17 +240,34 @@ export async function credentialConfig(spec: Exclude<ConnectionSpec, { mode: 'sa
       return { ...base, kind: 'certificate', certificatePath: spec.certificatePath, ...(passphrase ? { passphrase } : {}) };
     }
     case 'interactive':
-      return {
+    case 'deviceCode': {
+      const delegated = {
         ...base,
+        ...(options.dataDir ? { tokenCache: await tokenCacheOptions(options.dataDir, spec, io) } : {}),
+        ...((options.prompt ?? io.interactive) ? {} : { promptUnavailable: loginFirstMessage(spec, options.profilePath) }),
+      };
+      if (spec.auth === 'deviceCode') return { ...delegated, kind: 'deviceCode', onDeviceCode: (info) => io.err(`${info.message}\n`) };
+      return {
+        ...delegated,
         kind: 'interactive',
         openBrowser: async (url) => {
           io.err('Opening the browser to sign in…\n');
           await openInBrowser(url, io.env);
         },
       };
-    case 'deviceCode':
-      return { ...base, kind: 'deviceCode', onDeviceCode: (info) => io.err(`${info.message}\n`) };
+    }
   }
+}
+
+/**
+ * When a delegated sign-in cannot prompt (not a terminal), refuse now — with the `scimport login` to run — unless
+ * a saved sign-in exists, rather than fail at the first request or wait for a browser nobody sees.
+ */
+export async function requireSavedSignIn(config: CredentialConfig): Promise<void> {
+  if (config.kind !== 'interactive' && config.kind !== 'deviceCode') return;
+  if (!config.promptUnavailable || !config.tokenCache) return;
+  const account = await new TokenCacheFile(config.tokenCache).signedInAccount().catch((error: unknown) => Promise.reject(toCliError(error)));
+  if (!account) throw new CliError('REFUSED', config.promptUnavailable);
 }
 
 /** A signed-in, paced Graph client, plus the sandbox behind it when there is one. */
@@ -215,14 +283,15 @@ export interface Connection {
 }
 
 /** Start the sandbox if needed and build the Graph client (sign-in happens on the first call). */
-export async function openConnection(spec: ConnectionSpec, io: CliIo, dataDir: string, pacer: PacerOptions = {}): Promise<Connection> {
+export async function openConnection(spec: ConnectionSpec, io: CliIo, dataDir: string, pacer: PacerOptions = {}, profilePath?: string): Promise<Connection> {
   let sandbox: Emulator | undefined;
   let config: CredentialConfig;
   if (spec.mode === 'sandbox') {
     sandbox = await startSandbox(join(dataDir, 'sandbox'));
     config = localEndpointCredential(sandbox);
   } else {
-    config = await credentialConfig(spec, io);
+    config = await credentialConfig(spec, io, { dataDir, ...(profilePath ? { profilePath } : {}) });
+    await requireSavedSignIn(config);
   }
   const target = targetOf(spec);
   try {

@@ -1,10 +1,8 @@
 import { join, resolve } from 'node:path';
-import { loadProfile } from '@scimport/core';
-import { createCredential } from '@scimport/transport';
-import { CliError, EXIT } from '../errors';
+import { EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { ensureDataDir, writeFileAtomic } from '../data-dir';
-import { ENV, type AuthKind, credentialConfig, specFromProfile, startSandbox, toCliError } from './upload-connection';
+import { ENV, startSandbox } from './upload-connection';
 
 /**
  * `scimport emulator`: the sandbox tenant as a server until `stop` fires. Prints its address, ids, the sandbox's
@@ -45,33 +43,5 @@ export async function emulatorCommand(io: CliIo, options: { port?: number; state
     await emulator.close();
   }
   io.out('Sandbox stopped.\n');
-  return EXIT.OK;
-}
-
-/**
- * `scimport login`: sign in with delegated permissions (system browser, or device code) to check that the
- * profile's tenant and app accept the user. The token stays in this process's memory: the transport's
- * credential has no persistent cache, so each upload with auth interactive/deviceCode signs in again.
- */
-export async function loginCommand(io: CliIo, options: { profile: string; deviceCode?: boolean }): Promise<number> {
-  const profilePath = resolve(io.cwd, options.profile);
-  const profile = await loadProfile(profilePath);
-  const spec = specFromProfile(profile, profilePath, io);
-  if (spec.mode === 'sandbox') {
-    throw new CliError('USAGE', `${profilePath} has no target: the sandbox needs no sign-in. Add a target (tenantId, clientId, servicePrincipalId, jobId) to sign in to a real tenant.`);
-  }
-  const auth: AuthKind = options.deviceCode ? 'deviceCode' : spec.auth === 'deviceCode' ? 'deviceCode' : 'interactive';
-  const config = await credentialConfig({ ...spec, auth }, io);
-  try {
-    const credential = await createCredential(config);
-    try {
-      await credential.getToken();
-    } finally {
-      credential.close();
-    }
-  } catch (error) {
-    throw toCliError(error);
-  }
-  io.out(`Signed in to tenant ${spec.tenantId} (app ${spec.clientId}) with delegated permissions. The sign-in is not stored: uploads with auth "${auth}" sign in again.\n`);
   return EXIT.OK;
 }

@@ -4,6 +4,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type DiffCounts, type HistoryEntryInput, type Profile, type RunOutcome, isCoreError, loadProfile, sha256File, snapshotKeyFromEnv } from '@scimport/core';
 import {
   DAILY_QUOTAS,
+  TokenCacheFile,
+  createCredential,
   type Run,
   type RunResults,
   type UploadSummary,
@@ -29,19 +31,22 @@ import { chunkPlan, computeDelta, countsJson, printCounts, printGate, recordAcce
 import { recordHistory, registerHistoryCommands } from './history';
 import {
   type Connection,
+  type AuthKind,
   type ConnectionSpec,
   ENV,
   credentialConfig,
   describeTarget,
   openConnection,
+  requireSavedSignIn,
   specFromProfile,
   specFromRun,
   targetOf,
   toCliError,
+  tokenCacheOptions,
 } from './upload-connection';
 import { uploadProgressBar } from './upload-progress';
 import { type ResultLine, hasFailures, printResults, readRowIndex, resultLines, resultsJson, writeResultsCsv, writeRowIndex } from './upload-results';
-import { emulatorCommand, loginCommand } from './upload-sandbox';
+import { emulatorCommand } from './upload-sandbox';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
@@ -173,6 +178,7 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   if (spec.mode !== 'sandbox') await credentialConfig(spec, io);
   snapshotKeyFromEnv(io.env);
   const dataDir = await ensureDataDir(io.env, io.cwd);
+  if (spec.mode !== 'sandbox' && !args.dryRun) await requireSavedSignIn(await credentialConfig(spec, io, { dataDir, profilePath }));
   const target = targetOf(spec);
 
   await mkdir(join(dataDir, 'tmp'), { recursive: true, mode: 0o700 });
@@ -412,7 +418,7 @@ async function send(
   }
 
   async function sendAndReport(): Promise<number> {
-    const connection = await openConnection(spec, io, dataDir).catch((error: unknown) => Promise.reject(toCliError(error)));
+    const connection = await openConnection(spec, io, dataDir, {}, (run.manifest.meta.profile as { file?: string } | undefined)?.file).catch((error: unknown) => Promise.reject(toCliError(error)));
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     // The first Ctrl+C stops cleanly (the journal says what was sent); a second one kills as usual.
@@ -613,7 +619,7 @@ export async function schemaPushCommand(io: CliIo, options: { profile: string; j
   }
   const spec = specFromProfile(profile, profilePath, io);
   const dataDir = await ensureDataDir(io.env, io.cwd);
-  const connection = await openConnection(spec, io, dataDir).catch((error: unknown) => Promise.reject(toCliError(error)));
+  const connection = await openConnection(spec, io, dataDir, {}, profilePath).catch((error: unknown) => Promise.reject(toCliError(error)));
   let result;
   try {
     result = await connection.client.ensureCustomAttributes(
@@ -637,8 +643,77 @@ export async function schemaPushCommand(io: CliIo, options: { profile: string; j
   return result.typeMismatches.length > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 
+/** The target of a profile that signs in to a real tenant (login and logout make no sense for the sandbox). */
+async function delegatedTarget(io: CliIo, profileArg: string): Promise<{ profilePath: string; spec: Exclude<ConnectionSpec, { mode: 'sandbox' }> }> {
+  const profilePath = resolve(io.cwd, profileArg);
+  const spec = specFromProfile(await loadProfile(profilePath), profilePath, io);
+  if (spec.mode === 'sandbox') {
+    throw new CliError('USAGE', `${profilePath} has no target: the sandbox needs no sign-in. Add a target (tenantId, clientId, servicePrincipalId, jobId) to sign in to a real tenant.`);
+  }
+  return { profilePath, spec };
+}
+
 /**
- * Adds `upload`, `resume`, `status`, `runs`, `schema push`, `login`, `diff`, `history` and `emulator` to the program. `setStatus`
+ * `scimport login`: sign in with delegated permissions (system browser, or a device code) and keep the sign-in in
+ * `<data dir>/msal-cache/<tenant>-<client>.json` (0600), so that later uploads, job commands and preflight with
+ * this profile sign in silently — also from CI or cron — until the sign-in expires or `scimport logout`.
+ */
+export async function loginCommand(io: CliIo, options: { profile: string; deviceCode?: boolean }): Promise<number> {
+  const { profilePath, spec } = await delegatedTarget(io, options.profile);
+  const auth: AuthKind = options.deviceCode || spec.auth === 'deviceCode' ? 'deviceCode' : 'interactive';
+  const dataDir = await ensureDataDir(io.env, io.cwd);
+  // The person typed `login`: a browser or a device code is what they asked for, terminal or not.
+  const config = await credentialConfig({ ...spec, auth }, io, { dataDir, prompt: true, profilePath });
+  let who: string | undefined;
+  try {
+    const credential = await createCredential(config);
+    try {
+      await credential.getToken();
+      who = credential.account?.()?.username;
+    } finally {
+      credential.close();
+    }
+  } catch (error) {
+    throw toCliError(error);
+  }
+  const file = 'tokenCache' in config && config.tokenCache ? config.tokenCache.file : '';
+  const encrypted = Boolean(io.env.SCIMPORT_SNAPSHOT_KEY?.trim());
+  io.out(
+    `Signed in to tenant ${spec.tenantId} (app ${spec.clientId}) as ${who ?? 'an unnamed account'}.
+` +
+      `The sign-in is kept in ${file} (readable only by you${encrypted ? ', encrypted with SCIMPORT_SNAPSHOT_KEY' : ''}); ` +
+      `upload, job and preflight with this profile use it until it expires. \`scimport logout --profile ${options.profile}\` removes it.
+`,
+  );
+  if (spec.auth !== 'interactive' && spec.auth !== 'deviceCode') {
+    io.err(`Note: ${profilePath} has target.auth "${spec.auth}", so uploads sign in as the app, not as you. Set target.auth to "interactive" or "deviceCode" to upload with this sign-in.\n`);
+  }
+  return EXIT.OK;
+}
+
+/** `scimport logout`: delete the saved sign-in of the profile's tenant and app from this computer. */
+export async function logoutCommand(io: CliIo, options: { profile: string }): Promise<number> {
+  const { spec } = await delegatedTarget(io, options.profile);
+  const dataDir = await ensureDataDir(io.env, io.cwd);
+  const cache = new TokenCacheFile(await tokenCacheOptions(dataDir, spec, io));
+  // Who it was is a courtesy: a cache that cannot be read (other key, damaged) is deleted all the same.
+  const who = await cache.signedInAccount().catch(() => undefined);
+  let removed: boolean;
+  try {
+    removed = await cache.remove();
+  } catch (error) {
+    throw toCliError(error);
+  }
+  io.out(
+    removed
+      ? `Signed out${who ? ` ${who.username}` : ''}: removed the saved sign-in for tenant ${spec.tenantId} (app ${spec.clientId}) from ${cache.file}.\n`
+      : `No saved sign-in for tenant ${spec.tenantId} (app ${spec.clientId}) on this computer: nothing to remove.\n`,
+  );
+  return EXIT.OK;
+}
+
+/**
+ * Adds `upload`, `resume`, `status`, `runs`, `schema push`, `login`, `logout`, `diff`, `history` and `emulator` to the program. `setStatus`
  * receives each command's exit status (errors are thrown as CliError and reported by runCli).
  */
 export function registerUploadCommands(program: Command, io: CliIo, setStatus: (code: number) => void): void {
@@ -707,11 +782,19 @@ export function registerUploadCommands(program: Command, io: CliIo, setStatus: (
 
   program
     .command('login')
-    .description("check delegated sign-in to the profile's tenant (system browser, or a device code)")
+    .description("sign in with your own account (system browser, or a device code) and keep the sign-in for later commands")
     .requiredOption('-p, --profile <file>', 'mapping profile (JSON) with a target')
     .option('--device-code', 'sign in on another device with a code instead of opening a browser')
     .action(async (opts: { profile: string; deviceCode?: boolean }) => {
       setStatus(await loginCommand(io, opts));
+    });
+
+  program
+    .command('logout')
+    .description("remove the profile's saved delegated sign-in (kept by `scimport login`) from this computer")
+    .requiredOption('-p, --profile <file>', 'mapping profile (JSON) with a target')
+    .action(async (opts: { profile: string }) => {
+      setStatus(await logoutCommand(io, opts));
     });
 
   registerDiffCommands(program, io, setStatus);

@@ -128,6 +128,28 @@ function checkParts(p: Parts): Parts | null {
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+function digitAt(text: string, at: number): number {
+  const d = text.charCodeAt(at) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+/**
+ * The commonest cell, a real `yyyy-MM-dd` date, read without the regular expression or a Date: the same
+ * result as `parseIso`, else undefined (and `parseIso` has the last word, errors included). Years before
+ * 100 are left to it, as Date.UTC reads them as 19xx.
+ */
+function plainIsoDate(text: string): string | undefined {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const year = digitAt(text, 0) * 1000 + digitAt(text, 1) * 100 + digitAt(text, 2) * 10 + digitAt(text, 3);
+  const month = digitAt(text, 5) * 10 + digitAt(text, 6);
+  const day = digitAt(text, 8) * 10 + digitAt(text, 9);
+  if (!(year >= 100) || !(month >= 1 && month <= 12) || !(day >= 1)) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (day > days) return undefined;
+  return `${text}T00:00:00Z`;
+}
+
 /** Parses ISO 8601 dates and date-times; undefined when the text is not ISO, throws when it is ISO but impossible. */
 function parseIso(text: string): string | undefined {
   const m = ISO.exec(text);
@@ -191,6 +213,10 @@ export function excelSerialToEntraDate(serial: number): string {
  */
 export function toEntraDate(value: unknown, pattern?: string): string | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' && value.length === 10) {
+    const plain = plainIsoDate(value);
+    if (plain !== undefined) return plain;
+  }
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Error('the date is not valid');
     return formatEntraDate(value);

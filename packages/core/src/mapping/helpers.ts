@@ -106,8 +106,19 @@ export function str(value: unknown): string | undefined {
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'active']);
 const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'inactive']);
+const EXACT_WORDS = new Map<string, boolean>();
+for (const [words, meaning] of [[TRUE_WORDS, true], [FALSE_WORDS, false]] as const) {
+  for (const word of words) {
+    for (const form of [word, word.toUpperCase(), word.charAt(0).toUpperCase() + word.slice(1)]) EXACT_WORDS.set(form, meaning);
+  }
+}
 
 export function bool(value: unknown): boolean | undefined {
+  if (typeof value === 'string') {
+    // Most cells hold one of the words as written in a few usual casings: no trimming or lowercasing.
+    const known = EXACT_WORDS.get(value);
+    if (known !== undefined) return known;
+  }
   if (isEmpty(value)) return undefined;
   if (typeof value === 'boolean') return value;
   const word = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().toLowerCase() : undefined;

@@ -2,7 +2,6 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { CoreError, isCoreError } from '../errors';
 import { SCIM_BULK_REQUEST, type ColumnInfo, type Finding, type SourceRow } from '../types';
@@ -106,14 +105,69 @@ async function chooseMapper(options: TransformOptions, setup: RowMapperSetup, lo
   }
 }
 
-/** Append a line to a spool file, waiting when the stream's buffer is full (memory stays flat). */
-async function spoolLine(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(line)) await once(stream, 'drain');
+/** Characters of spool text gathered before one write: a write per line costs more than the line. */
+const SPOOL_FLUSH_CHARS = 256 * 1024;
+
+/**
+ * A spool file written in large pieces. `push` returns a promise only when it wrote (and the stream's
+ * buffer was full, so memory stays flat); the caller awaits it then, and skips the await otherwise.
+ */
+class Spool {
+  private pending: string[] = [];
+  private size = 0;
+
+  constructor(private readonly stream: WriteStream) {}
+
+  push(text: string): Promise<void> | undefined {
+    this.pending.push(text);
+    this.size += text.length;
+    return this.size >= SPOOL_FLUSH_CHARS ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.size = 0;
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.stream.end();
+      await once(this.stream, 'finish');
+    }
+  }
 }
 
-async function closeSpool(stream: WriteStream): Promise<void> {
-  stream.end();
-  await once(stream, 'finish');
+/**
+ * A per-row finding in the spool: its row, a tab, then either `J` and the finding as JSON (when the
+ * caller wants the findings themselves) or its error-report line — `R` and the line as it is, or `Q`
+ * and the line as a JSON string when it holds a line break (every record stays on one spool line).
+ */
+function findingRecord(finding: Finding, asObject: boolean): string {
+  const row = finding.row ?? 0;
+  if (asObject) return `${row}\tJ${JSON.stringify(finding)}\n`;
+  const line = errorReportLine(finding);
+  const body = line.slice(0, -2);
+  return /[\r\n]/.test(body) ? `${row}\tQ${JSON.stringify(line)}\n` : `${row}\tR${body}\n`;
+}
+
+/** The lines of a spool file (no line holds a line break of its own: see findingRecord). */
+async function* spoolLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      yield text.slice(start, end);
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest) yield rest;
 }
 
 /**
@@ -141,8 +195,16 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   const workDir = options.outDir ? await makeWorkDir(options.outDir) : await mkdtemp(join(tmpdir(), 'scimport-'));
   const usersPath = join(workDir, 'valid.ndjson');
   const findingsPath = join(workDir, 'findings.ndjson');
-  const users = createWriteStream(usersPath, { encoding: 'utf8' });
-  const rowFindings = createWriteStream(findingsPath, { encoding: 'utf8' });
+  const users = new Spool(createWriteStream(usersPath, { encoding: 'utf8' }));
+  const rowFindings = new Spool(createWriteStream(findingsPath, { encoding: 'utf8' }));
+  // Without a listener the findings are only counted, kept (the first few) and written to errors.csv,
+  // so the spool holds their report lines rather than whole findings to parse back.
+  const findingObjects = options.onFinding !== undefined;
+  const keep = options.keepFindings ?? DEFAULT_KEEP_FINDINGS;
+  /** The first `keep` per-row findings: no later one can be among the kept. */
+  const keptRowFindings: Finding[] = [];
+  let errors = 0;
+  let warnings = 0;
   const fileChecks = new FileChecks();
   const rowsWithErrors = new Set<number>();
   /** Rows that passed their own checks, with where their user sits in the spool. */
@@ -155,7 +217,13 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
 
   const take = async (results: RowResult[]) => {
     for (const result of results) {
-      const hasError = result.findings.some((f) => f.severity === 'error');
+      let hasError = false;
+      for (const finding of result.findings) {
+        if (finding.severity === 'error') {
+          hasError = true;
+          errors++;
+        } else warnings++;
+      }
       if (result.user) {
         fileChecks.add(result.user, { ...result.context, cellsFor }, hasError);
         if (!hasError) {
@@ -165,7 +233,8 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
           const length = Buffer.byteLength(line);
           validRows.push({ row: result.row, offset: usersBytes, length, externalId: String(result.user.externalId), manager: managerOf(result.user) });
           usersBytes += length;
-          await spoolLine(users, line);
+          const full = users.push(line);
+          if (full) await full;
         }
       }
       if (hasError) {
@@ -174,7 +243,12 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
         if (ids.length === 0) heldBackUnidentified++;
         for (const id of ids) heldBack.add(id);
       }
-      for (const finding of result.findings) await spoolLine(rowFindings, JSON.stringify(finding) + '\n');
+      for (const finding of result.findings) {
+        // A copy through JSON, as the spool would give it back (no undefined keys, no shared cell lists).
+        if (keptRowFindings.length < keep) keptRowFindings.push(JSON.parse(JSON.stringify(finding)) as Finding);
+        const full = rowFindings.push(findingRecord(finding, findingObjects));
+        if (full) await full;
+      }
     }
   };
 
@@ -200,7 +274,7 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     } finally {
       await table.close();
       if (mapper !== local) await mapper.close();
-      await Promise.all([closeSpool(users), closeSpool(rowFindings)]);
+      await Promise.all([users.close(), rowFindings.close()]);
     }
 
     // Whole-file findings: header and row-shape problems from the reader, then duplicates and
@@ -217,20 +291,48 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
       ...order.findings(table.file, table.sheet),
     ].sort(byRow);
 
-    const keep = options.keepFindings ?? DEFAULT_KEEP_FINDINGS;
     const kept: Finding[] = [];
-    let errors = 0;
-    let warnings = 0;
-    const report = options.outDir ? createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8' }) : undefined;
-    if (report) await spoolLine(report, errorReportHeader());
-    for await (const finding of mergeByRow(findingsPath, fileFindings)) {
-      if (finding.severity === 'error') errors++;
-      else warnings++;
-      if (kept.length < keep) kept.push(finding);
-      options.onFinding?.(finding);
-      if (report) await spoolLine(report, errorReportLine(finding));
+    const report = options.outDir ? new Spool(createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8' })) : undefined;
+    try {
+      report?.push(errorReportHeader());
+      // Per-row findings come in row order; each whole-file finding goes before the per-row ones of
+      // later rows. Only the whole-file findings are counted here: the per-row ones were counted above.
+      const emit = async (finding: Finding, line: string | undefined) => {
+        if (kept.length < keep) kept.push(finding);
+        options.onFinding?.(finding);
+        const full = report?.push(line ?? errorReportLine(finding));
+        if (full) await full;
+      };
+      let next = 0;
+      let index = 0;
+      const fileFinding = async (row: number) => {
+        while (next < fileFindings.length && (fileFindings[next]!.row ?? 0) <= row) {
+          const finding = fileFindings[next++]!;
+          if (finding.severity === 'error') errors++;
+          else warnings++;
+          await emit(finding, undefined);
+        }
+      };
+      for await (const record of spoolLines(findingsPath)) {
+        if (!record) continue;
+        const tab = record.indexOf('\t');
+        await fileFinding(Number(record.slice(0, tab)));
+        const kind = record[tab + 1];
+        const body = record.slice(tab + 2);
+        if (kind === 'J') {
+          await emit(JSON.parse(body) as Finding, undefined);
+        } else {
+          const finding = keptRowFindings[index];
+          if (finding && kept.length < keep) kept.push(finding);
+          const full = report?.push(kind === 'Q' ? (JSON.parse(body) as string) : body + '\r\n');
+          if (full) await full;
+        }
+        index++;
+      }
+      await fileFinding(Infinity);
+    } finally {
+      if (report) await report.close();
     }
-    if (report) await closeSpool(report);
 
     const chunkSize = Math.min(50, Math.max(1, profile.output?.chunkSize ?? 50));
     const sent = order.entries.map((entry) => ({ externalId: entry.externalId, row: entry.row }));
@@ -384,19 +486,6 @@ class SpoolReader {
   close(): Promise<void> {
     return this.handle.close();
   }
-}
-
-/** Per-row findings (spooled in row order) merged with the whole-file findings (sorted by row). */
-async function* mergeByRow(spoolPath: string, sorted: Finding[]): AsyncGenerator<Finding> {
-  let next = 0;
-  const lines = createInterface({ input: createReadStream(spoolPath, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line) continue;
-    const finding = JSON.parse(line) as Finding;
-    while (next < sorted.length && (sorted[next]!.row ?? 0) <= (finding.row ?? 0)) yield sorted[next++]!;
-    yield finding;
-  }
-  while (next < sorted.length) yield sorted[next++]!;
 }
 
 function byRow(a: Finding, b: Finding): number {

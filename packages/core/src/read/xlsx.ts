@@ -18,6 +18,7 @@
  */
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { PassThrough, pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { getFormatFromId } from 'numfmt';
@@ -144,7 +145,7 @@ export class XlsxSession {
       const sharedStrings = index.sharedStrings === undefined ? [] : await readSharedStrings(await this.open(index.sharedStrings));
       const styles = index.styles === undefined ? new Styles() : await readStyles(await this.open(index.styles));
       const context: CellContext = { sharedStrings, styles, date1904: index.date1904, decisions: [] };
-      return { sheet, rows: this.rowsOf(await this.openEntry(entry), context) };
+      return { sheet, rows: this.rowsOf(readAhead(await this.openEntry(entry)), context) };
     } catch (error) {
       throw unreadable(this.file, error);
     }
@@ -260,6 +261,23 @@ export class XlsxSession {
     };
     return { sheets, sharedStrings: find(SHARED_STRINGS, 'sharedStrings.xml'), styles: find(STYLES, 'styles.xml'), date1904 };
   }
+}
+
+/** How much inflated sheet XML may wait for the parser. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Lets the zip layer keep inflating (on libuv's thread pool) while this thread parses and the caller
+ * works on the rows: without a buffer of its own, inflating stops whenever the parser is busy, and the
+ * parser then waits for it. Errors of the source reach the reader through the returned stream.
+ */
+function readAhead(source: Readable): Readable {
+  const buffer = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+  pipeline(source, buffer, () => {
+    // pipeline destroys `buffer` with the source's error, which ends the reader's loop with it.
+  });
+  buffer.once('close', () => source.destroy());
+  return buffer;
 }
 
 /** A part's relationship target as a zip entry name: relative to the part's folder, or absolute from the root. */

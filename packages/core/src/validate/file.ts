@@ -77,7 +77,7 @@ export class FileChecks {
   private readonly userNames = new Map<string, Entry>();
   private readonly managerRefs: Array<{ index: number; value: string }> = [];
   private readonly erroneous = new Set<number>();
-  private result: { findings: Finding[]; rejected: Set<number> } | undefined;
+  private result: { findings: Finding[] | undefined; perRow: Array<Array<() => Finding> | undefined>; rejected: Set<number> } | undefined;
 
   /**
    * Records one mapped user. Pass `hasErrors: true` when the row's own validation failed: that row
@@ -120,10 +120,33 @@ export class FileChecks {
    * Calling it again returns the same findings.
    */
   finish(): Finding[] {
-    if (this.result) return this.result.findings;
-    const perRow: Array<Finding[] | undefined> = [];
+    const result = this.decide();
+    result.findings ??= [...this.findingsInRowOrder()];
+    return result.findings;
+  }
+
+  /**
+   * The findings of `finish`, in the same order, each built only when it is reached: a file where
+   * every row names a manager from elsewhere gets as many findings as rows, and a caller that writes
+   * them out one by one then never holds them all.
+   */
+  *findingsInRowOrder(): Generator<Finding> {
+    const result = this.decide();
+    if (result.findings) {
+      yield* result.findings;
+      return;
+    }
+    for (const makers of result.perRow) {
+      if (makers) for (const make of makers) yield make();
+    }
+  }
+
+  /** Decides which rows are rejected and which findings each row gets; the messages wait for the caller. */
+  private decide(): NonNullable<FileChecks['result']> {
+    if (this.result) return this.result;
+    const perRow: Array<Array<() => Finding> | undefined> = [];
     const rejected = new Set<number>();
-    const push = (index: number, finding: Finding) => (perRow[index] ??= []).push(finding);
+    const push = (index: number, make: () => Finding) => (perRow[index] ??= []).push(make);
 
     const duplicates = (map: Map<string, Entry>, code: ValidationCode, path: 'externalId' | 'userName', what: (value: string, others: string) => string) => {
       for (const entry of map.values()) {
@@ -131,9 +154,12 @@ export class FileChecks {
         const value = shorten(entry.shown);
         for (const index of entry.rows) {
           rejected.add(index);
-          let others = this.describeRows(entry.rows.filter((i) => i !== index), index);
-          if (entry.mixedCase) others += ' (Entra ignores upper/lower case here)';
-          push(index, this.finding(index, 'error', code, path, what(value, others)));
+          const rows = entry.rows;
+          push(index, () => {
+            let others = this.describeRows(rows.filter((i) => i !== index), index);
+            if (entry.mixedCase) others += ' (Entra ignores upper/lower case here)';
+            return this.finding(index, 'error', code, path, what(value, others));
+          });
         }
       }
     };
@@ -145,20 +171,19 @@ export class FileChecks {
     for (const { index, value } of this.managerRefs) {
       const entry = this.externalIds.get(value.toLowerCase());
       if (entry === undefined) {
-        push(index, this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH,
+        push(index, () => this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH,
           `Manager \`${shorten(value)}\` is not an externalId in this file: the manager may already exist in Entra; if not, the manager reference will fail, so check the manager column.`));
         continue;
       }
       const list = rowsOf(entry);
       if (list.every((i) => rejected.has(i) || this.erroneous.has(i))) {
-        push(index, this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH,
+        push(index, () => this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH,
           `Manager \`${shorten(value)}\` (${this.describeRows(list, index)}) has errors and will not be sent, so unless the manager already exists in Entra the manager reference will fail; fix the manager's row first.`));
       }
     }
 
-    const findings = perRow.flatMap((f) => f ?? []);
-    this.result = { findings, rejected };
-    return findings;
+    this.result = { findings: undefined, perRow, rejected };
+    return this.result;
   }
 
   /**
@@ -177,8 +202,7 @@ export class FileChecks {
 
   /** Indexes (as returned by `add`) of the rows that cross-row errors exclude. Runs `finish` if needed. */
   rejectedIndexes(): Set<number> {
-    if (!this.result) this.finish();
-    return new Set(this.result!.rejected);
+    return new Set(this.decide().rejected);
   }
 
   private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, message: string): Finding {

@@ -22,6 +22,8 @@ import {
 export interface FastFunction {
   signature: Signature;
   impl(args: unknown[], ctx: RunContext): unknown;
+  /** For a registered helper: the function itself, which `impl` calls with the arguments spread. */
+  direct?: (...args: any[]) => unknown;
 }
 
 function substring(str: string | undefined, start: number, length?: number): string | undefined {
@@ -232,6 +234,22 @@ export interface RegisteredFunction {
   signature: string;
 }
 
+/** `fn(...args)` without the spread for the usual short lists (the same call: same `arguments.length`). */
+function callWith(fn: (...args: any[]) => unknown, args: unknown[]): unknown {
+  switch (args.length) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(args[0]);
+    case 2:
+      return fn(args[0], args[1]);
+    case 3:
+      return fn(args[0], args[1], args[2]);
+    default:
+      return fn(...args);
+  }
+}
+
 /**
  * The functions a compiled mapping may call: the covered jsonata built-ins, overridden by the helpers
  * registered on the mapping (as `registerFunction` overrides them for the interpreter).
@@ -241,7 +259,7 @@ export function functionTable(helpers: readonly RegisteredFunction[]): Map<strin
   for (const [name, [signature, impl]] of Object.entries(BUILTINS)) table.set(name, { signature: new Signature(signature), impl });
   for (const helper of helpers) {
     const fn = helper.implementation;
-    table.set(helper.name, { signature: new Signature(helper.signature), impl: (args) => fn(...args) });
+    table.set(helper.name, { signature: new Signature(helper.signature), impl: (args) => callWith(fn, args), direct: fn });
   }
   return table;
 }

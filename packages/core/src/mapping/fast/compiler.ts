@@ -281,8 +281,13 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
       for (const [mark, what] of UNSUPPORTED_MARKS) {
         if (node[mark] !== undefined && node[mark] !== false) throw new Unsupported(`${what}${where(node)}`);
       }
-      let evaluate = compileCore(node);
       const predicates = node.predicate as { type: string; expr: AstNode }[] | undefined;
+      let evaluate =
+        node.type === 'function' && !predicates
+          ? compileCall(node, false, true)
+          : node.type === 'path'
+            ? compilePath(node, !predicates)
+            : compileCore(node);
       if (predicates) {
         const filters = predicates.map(compileFilter);
         const inner = evaluate;
@@ -292,6 +297,8 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
           return result;
         };
       }
+      // A call or path without filters does the exit rules below itself: one closure instead of three.
+      if ((node.type === 'function' || node.type === 'path') && !predicates) return evaluate;
       // The interpreter's exit hook counts the text function calls and operators build.
       if (node.type === 'function' || node.type === 'apply' || (node.type === 'binary' && node.value === '&')) {
         const inner = evaluate;
@@ -329,7 +336,15 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
     };
   };
 
-  const compileCall = (node: AstNode, withContext: boolean): ((input: unknown, ctx: RunContext, first?: unknown) => unknown) => {
+  /**
+   * A call. With `exit`, the call also applies the exit rules `compile` would wrap it in (the text count
+   * and the collapse of a sequence), which only a call without filters may do itself.
+   */
+  const compileCall = (
+    node: AstNode,
+    withContext: boolean,
+    exit = false,
+  ): ((input: unknown, ctx: RunContext, first?: unknown) => unknown) => {
     const procedure = node.procedure as AstNode;
     if (procedure.type !== 'variable') throw new Unsupported(`a call of a computed function${where(node)}`);
     const name = String(procedure.value);
@@ -345,18 +360,52 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
       return compile(arg);
     });
     const position = node.position;
-    const { signature, impl } = fn;
-    return (input, ctx, first) => {
-      const values: unknown[] = withContext ? [first] : [];
-      for (const arg of args) {
-        const value = arg(input, ctx);
-        values.push(isFunctionValue(value) ? asFunctionArgument(value) : value);
+    const { signature, impl, direct } = fn;
+    const finish = (result: unknown, ctx: RunContext): unknown => {
+      if (!exit) return result;
+      if (typeof result === 'string') {
+        ctx.text(result, position);
+        return result;
       }
+      return collapse(result);
+    };
+    const invoke = (values: unknown[], input: unknown, ctx: RunContext): unknown => {
+      let result: unknown;
       try {
-        return impl(signature.validate(values, input), ctx);
+        result = impl(signature.validate(values, input), ctx);
       } catch (err) {
         throw place(err, position, name, false);
       }
+      return finish(result, ctx);
+    };
+    const argument = (value: unknown): unknown => (isFunctionValue(value) ? asFunctionArgument(value) : value);
+    const [only] = args;
+    // The usual calls take one argument or none: no loop, no growing array.
+    if (!withContext && args.length === 0) return (input, ctx) => invoke([], input, ctx);
+    if (!withContext && args.length === 1 && only) {
+      if (direct) {
+        // A helper given one argument its signature takes as is: called directly, as impl would call it.
+        return (input, ctx) => {
+          const value = argument(only(input, ctx));
+          if (!signature.passesAlone(value)) return invoke([value], input, ctx);
+          let result: unknown;
+          try {
+            result = direct(value);
+          } catch (err) {
+            throw place(err, position, name, false);
+          }
+          return finish(result, ctx);
+        };
+      }
+      return (input, ctx) => invoke([argument(only(input, ctx))], input, ctx);
+    }
+    const count = args.length;
+    const offset = withContext ? 1 : 0;
+    return (input, ctx, first) => {
+      const values = new Array<unknown>(count + offset);
+      if (withContext) values[0] = first;
+      for (let i = 0; i < count; i++) values[i + offset] = argument((args[i] as Evaluator)(input, ctx));
+      return invoke(values, input, ctx);
     };
   };
 
@@ -420,18 +469,37 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
     const items = (node.expressions as AstNode[]).map((item) => ({ evaluate: compile(item), nested: item.value === '[' }));
     const cons = node.consarray === true;
     const count = items.length;
+    /** Adds one item's value: jsonata's fn.append, in place (the list is new, so nobody else sees it). */
+    const add = (result: unknown[], value: unknown, nested: boolean, ctx: RunContext): unknown[] => {
+      if (value === undefined) return result;
+      if (nested) {
+        result.push(value);
+        return result;
+      }
+      const added = Array.isArray(value) ? value.length : 1;
+      if (result.length + added > ctx.limits.maxSequence) throw new EvalError('D2015', result.length + added);
+      if (added === 1 && !Array.isArray(value)) {
+        result.push(value);
+        return result;
+      }
+      return result.concat(value);
+    };
+    const [single] = items;
+    if (count === 1 && single) {
+      // One item: nothing later can change what it returned, so it is added at once.
+      return (input, ctx) => {
+        const result = add([], single.evaluate(input, ctx), single.nested, ctx);
+        if (cons) markCons(result);
+        return result;
+      };
+    }
     return (input, ctx) => {
       // Every item is evaluated before any is added, as in jsonata: a later item may change a list an
       // earlier one returned (an object built over an empty list fills it in place).
       const values = new Array<unknown>(count);
       for (let i = 0; i < count; i++) values[i] = (items[i] as (typeof items)[number]).evaluate(input, ctx);
       let result: unknown[] = [];
-      for (let i = 0; i < count; i++) {
-        const value = values[i];
-        if (value === undefined) continue;
-        if ((items[i] as (typeof items)[number]).nested) result.push(value);
-        else result = append(result, value, ctx) as unknown[];
-      }
+      for (let i = 0; i < count; i++) result = add(result, values[i], (items[i] as (typeof items)[number]).nested, ctx);
       if (cons) markCons(result);
       return result;
     };
@@ -488,7 +556,8 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
     return () => undefined;
   };
 
-  const compilePath = (node: AstNode): Evaluator => {
+  /** A path; with `exit`, it collapses its result itself (which only a path without filters may do). */
+  const compilePath = (node: AstNode, exit = false): Evaluator => {
     const steps = (node.steps as AstNode[]).map(compileStep);
     const [first] = steps;
     if (steps.length === 1 && first && first.node.type === 'name' && first.stages.length === 0) {
@@ -500,9 +569,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
           if (!Array.isArray(value)) return value;
           if (!isSequence(value)) return value;
         }
-        return evaluatePath(steps, input, ctx);
+        return exit ? collapse(evaluatePath(steps, input, ctx)) : evaluatePath(steps, input, ctx);
       };
     }
+    if (exit) return (input, ctx) => collapse(evaluatePath(steps, input, ctx));
     return (input, ctx) => evaluatePath(steps, input, ctx);
   };
 

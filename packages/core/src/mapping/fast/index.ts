@@ -9,7 +9,6 @@ import type { AstNode, FastProgram } from './compiler';
 import { compileAst, Unsupported } from './compiler';
 import type { FastLimits } from './runtime';
 import { RunContext } from './runtime';
-import { holdsFunctionLike, setCareful } from './values';
 
 export type { RegisteredFunction } from './builtins';
 export type { FastLimits } from './runtime';
@@ -49,13 +48,7 @@ export function compileFast(ast: unknown, options: FastCompileOptions): FastComp
     ok: true,
     mapping: {
       evaluate(input) {
-        // Values jsonata would take for functions change a few of its rules; only such rows pay for them.
-        setCareful(holdsFunctionLike(input));
-        try {
-          return program.run(input, new RunContext(limits, program.slots, input));
-        } finally {
-          setCareful(false);
-        }
+        return program.run(input, new RunContext(limits, program.slots, input));
       },
     },
   };

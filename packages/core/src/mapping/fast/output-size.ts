@@ -47,7 +47,12 @@ function sizeOf(v: unknown, total: number, depth: number, stopAbove: number): nu
       }
       if (!plainObject(v)) return Infinity;
       let sum = total + 2;
-      for (const key in v) sum = sizeOf((v as Record<string, unknown>)[key], sum + 4 + key.length * PER_CHAR, depth + 1, stopAbove);
+      for (const key in v) {
+        const item = (v as Record<string, unknown>)[key];
+        // Text, the usual value, is added here rather than by a call.
+        if (typeof item === 'string' && sum <= stopAbove) sum += 6 + (key.length + item.length) * PER_CHAR;
+        else sum = sizeOf(item, sum + 4 + key.length * PER_CHAR, depth + 1, stopAbove);
+      }
       return sum;
     }
     default:

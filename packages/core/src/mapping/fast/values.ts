@@ -134,40 +134,15 @@ export function collapse(value: unknown): unknown {
 }
 
 /**
- * Whether jsonata would take a value for a function. Only objects carrying its internal markers (or
- * real functions) do; such inputs are so rare that the check is switched on per row, when the row holds
- * one (see `setCareful`), and costs nothing otherwise.
+ * Whether jsonata would take a value for a function: a real function, or an object carrying its internal
+ * markers. Checked where the value is used rather than by scanning each row beforehand: a use costs a
+ * type test (and two property reads for an object), a scan cost every value of every row.
  */
-let careful = false;
-
-export function setCareful(on: boolean): void {
-  careful = on;
-}
-
 export function isFunctionValue(value: unknown): boolean {
-  if (!careful) return false;
   if (typeof value === 'function') return true;
   if (value === null || typeof value !== 'object') return false;
   const v = value as { _jsonata_function?: unknown; _jsonata_lambda?: unknown };
   return v._jsonata_function === true || v._jsonata_lambda === true;
-}
-
-/** True when a value (deeply) holds something jsonata would take for a function. */
-export function holdsFunctionLike(value: unknown, depth = 0): boolean {
-  if (value === null || typeof value !== 'object') return typeof value === 'function';
-  if (depth > 64) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (holdsFunctionLike(item, depth + 1)) return true;
-    return false;
-  }
-  const v = value as Record<string, unknown>;
-  if (v._jsonata_function === true || v._jsonata_lambda === true) return true;
-  // Inherited keys are looked at too: a false alarm only costs the careful (slower) rules.
-  for (const key in v) {
-    const item = v[key];
-    if (typeof item === 'object' ? item !== null && holdsFunctionLike(item, depth + 1) : typeof item === 'function') return true;
-  }
-  return false;
 }
 
 /** jsonata's isNumeric: a number that is not NaN; an infinite one is an error. */
