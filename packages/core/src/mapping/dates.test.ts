@@ -70,3 +70,21 @@ describe('compileDatePattern', () => {
     expect(p.regex.test('1x5x2021')).toBe(false);
   });
 });
+
+describe('toEntraDate on plain yyyy-MM-dd text', () => {
+  it('accepts exactly the real dates, leap days included, and leaves the rest to the full reader', () => {
+    expect(toEntraDate('2024-02-29')).toBe('2024-02-29T00:00:00Z');
+    expect(toEntraDate('2000-02-29')).toBe('2000-02-29T00:00:00Z');
+    expect(toEntraDate('0150-12-31')).toBe('0150-12-31T00:00:00Z');
+    expect(() => toEntraDate('2023-02-29')).toThrow(/not a real date/);
+    expect(() => toEntraDate('1900-02-29')).toThrow(/not a real date/);
+    expect(() => toEntraDate('2021-04-31')).toThrow(/not a real date/);
+    expect(() => toEntraDate('2021-13-01')).toThrow(/not a real date/);
+    expect(() => toEntraDate('2021-00-10')).toThrow(/not a real date/);
+    // Years before 100 go through Date.UTC, which reads them as 19xx: 1950 has no 29 February.
+    expect(() => toEntraDate('0050-02-29')).toThrow(/not a real date/);
+    expect(toEntraDate('0048-02-29')).toBe('0048-02-29T00:00:00Z');
+    expect(toEntraDate('01/05/2021', 'dd/MM/yyyy')).toBe('2021-05-01T00:00:00Z');
+    expect(() => toEntraDate('2021-05-0x')).toThrow(/not a date/);
+  });
+});

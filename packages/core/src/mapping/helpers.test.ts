@@ -109,6 +109,9 @@ describe('text helpers', () => {
     const falsy = ['false', 'no', 'n', '0', 'Inactive'];
     for (const v of truthy) expect(await run('$bool(V)', { V: v })).toBe(true);
     for (const v of falsy) expect(await run('$bool(V)', { V: v })).toBe(false);
+    // Casings and spaces outside the usual forms take the long way, with the same answers.
+    expect(await run('$bool(V)', { V: ' yEs ' })).toBe(true);
+    expect(await run('$bool(V)', { V: 'inACTIVE\t' })).toBe(false);
     expect(await run('$bool(V)', { V: 1 })).toBe(true);
     expect(await run('$bool(V)', { V: false })).toBe(false);
     expect(await run('$bool(V)', { V: '' })).toBeUndefined();

@@ -80,6 +80,12 @@ export interface TransformSummary {
 
 const PROGRESS_EVERY = 500;
 const BATCH_ROWS = 250;
+/**
+ * Rows handed to the in-process mapper at once. Small, so that a row's objects die before the next
+ * young-generation collection: held across one, they are promoted and pile up as old-generation garbage
+ * that V8 collects late, which is most of the peak memory.
+ */
+const LOCAL_BATCH_ROWS = 8;
 const WORKERS_ABOVE_BYTES = 2 * 1024 * 1024;
 const DEFAULT_KEEP_FINDINGS = 1000;
 
@@ -258,11 +264,12 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
       const inFlight: Promise<RowResult[]>[] = [];
       let batch: SourceRow[] = [];
       const maxInFlight = mapper === local ? 1 : 4 * workerCount(options);
+      const batchRows = mapper === local ? LOCAL_BATCH_ROWS : BATCH_ROWS;
       for await (const row of table.rows()) {
         if (options.signal?.aborted) throw new CoreError('CANCELLED', 'The transform was cancelled; nothing was written.');
         rows++;
         batch.push(row);
-        if (batch.length >= BATCH_ROWS) {
+        if (batch.length >= batchRows) {
           inFlight.push(mapper.map(batch));
           batch = [];
           while (inFlight.length >= maxInFlight) await take(await inFlight.shift()!);
@@ -284,12 +291,14 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     const toSend = validRows.filter((entry) => !rejected.has(entry.row));
     for (const entry of validRows) if (rejected.has(entry.row)) heldBack.add(entry.externalId);
     const order = managerFirstOrder(toSend);
-    const fileFindings = [
-      ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet),
-      ...table.findings,
-      ...fileChecks.finish(),
-      ...order.findings(table.file, table.sheet),
-    ].sort(byRow);
+    // The cross-row findings can be as many as the rows: they are built one at a time as they are
+    // written, already in row order, and merged with the few others as a stable sort would place them.
+    const fileFindings = mergeSorted([
+      [...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet), ...table.findings].sort(byRow),
+      fileChecks.findingsInRowOrder(),
+      order.findings(table.file, table.sheet).sort(byRow),
+    ]);
+    let pendingFileFinding = fileFindings.next();
 
     const kept: Finding[] = [];
     const report = options.outDir ? new Spool(createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8' })) : undefined;
@@ -303,11 +312,11 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
         const full = report?.push(line ?? errorReportLine(finding));
         if (full) await full;
       };
-      let next = 0;
       let index = 0;
       const fileFinding = async (row: number) => {
-        while (next < fileFindings.length && (fileFindings[next]!.row ?? 0) <= row) {
-          const finding = fileFindings[next++]!;
+        while (!pendingFileFinding.done && (pendingFileFinding.value.row ?? 0) <= row) {
+          const finding = pendingFileFinding.value;
+          pendingFileFinding = fileFindings.next();
           if (finding.severity === 'error') errors++;
           else warnings++;
           await emit(finding, undefined);
@@ -485,6 +494,28 @@ class SpoolReader {
 
   close(): Promise<void> {
     return this.handle.close();
+  }
+}
+
+/**
+ * Merges findings each sorted by row into one sequence sorted by row; on the same row, earlier sources
+ * first (what a stable sort of the sources one after the other gives).
+ */
+function* mergeSorted(sources: Iterable<Finding>[]): Generator<Finding> {
+  const heads = sources.map((source) => {
+    const iterator = source[Symbol.iterator]();
+    return { iterator, current: iterator.next() };
+  });
+  for (;;) {
+    let best: (typeof heads)[number] | undefined;
+    for (const head of heads) {
+      if (head.current.done) continue;
+      if (!best || (head.current.value.row ?? 0) < (best.current.value!.row ?? 0)) best = head;
+    }
+    if (!best) return;
+    const finding = best.current.value as Finding;
+    best.current = best.iterator.next();
+    yield finding;
   }
 }
 

@@ -565,7 +565,10 @@ export function compileAst(ast: AstNode, options: CompileOptions): FastProgram {
       const key = String(first.node.value);
       return (input, ctx) => {
         if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
-          const value = hasOwn.call(input, key) && !isFunctionValue(input) ? (input as Record<string, unknown>)[key] : undefined;
+          const value =
+            hasOwn.call(input, key) && !(input === ctx.root ? ctx.rootIsFunction() : isFunctionValue(input))
+              ? (input as Record<string, unknown>)[key]
+              : undefined;
           if (!Array.isArray(value)) return value;
           if (!isSequence(value)) return value;
         }

@@ -3,7 +3,7 @@
  * code is synchronous, so instead of jsonata's check at every step it counts loop iterations and looks at
  * the clock every few thousand, and it counts the text that operators and functions build.
  */
-import { EvalError } from './values';
+import { EvalError, isFunctionValue } from './values';
 import type { Sequence } from './values';
 
 /** Bounds shared by every row of one compiled mapping. */
@@ -28,6 +28,7 @@ export class RunContext {
   private ticks = 0;
   private built = 0;
   private readonly deadline: number;
+  private rootFunction: boolean | undefined;
 
   constructor(
     readonly limits: FastLimits,
@@ -44,6 +45,12 @@ export class RunContext {
     if ((++this.ticks & (TICKS_PER_CHECK - 1)) === 0 && performance.now() > this.deadline) {
       throw new EvalError('D1012', this.limits.timeoutMs);
     }
+  }
+
+  /** `isFunctionValue(root)`, worked out on first use: most field reads are of the row itself. */
+  rootIsFunction(): boolean {
+    if (this.rootFunction === undefined) this.rootFunction = isFunctionValue(this.root);
+    return this.rootFunction;
   }
 
   /** Called with each string an operator or function built: the same rule as the interpreter's exit hook. */
