@@ -112,7 +112,7 @@ async function chooseMapper(options: TransformOptions, setup: RowMapperSetup, lo
 }
 
 /** Characters of spool text gathered before one write: a write per line costs more than the line. */
-const SPOOL_FLUSH_CHARS = 256 * 1024;
+const SPOOL_FLUSH_CHARS = 64 * 1024;
 
 /**
  * A spool file written in large pieces. `push` returns a promise only when it wrote (and the stream's
@@ -164,7 +164,7 @@ function findingRecord(finding: Finding, asObject: boolean): string {
 /** The lines of a spool file (no line holds a line break of its own: see findingRecord). */
 async function* spoolLines(path: string): AsyncGenerator<string> {
   let rest = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
     const text = rest + (chunk as string);
     let start = 0;
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
@@ -444,7 +444,7 @@ async function writeBulkFiles(workDir: string, usersPath: string, entries: Order
     requests++;
     const write = writeFile(join(workDir, bulkFileName(requests)), head + ops.join(',') + tail, 'utf8').finally(() => writing.delete(write));
     writing.add(write);
-    if (writing.size >= 8) await Promise.race(writing);
+    if (writing.size >= BULK_WRITES_AT_ONCE) await Promise.race(writing);
   };
   const reader = await SpoolReader.open(usersPath);
   try {
@@ -535,10 +535,16 @@ async function makeWorkDir(outDir: string): Promise<string> {
 /** Replace the previous run's outputs with this run's, file by file, each by an atomic rename. */
 async function publish(workDir: string, outDir: string, names: string[]): Promise<void> {
   const keep = new Set(names);
-  for (const name of await readdir(outDir)) {
-    if ((/^bulk-\d{4,}\.json$/.test(name) || name === 'errors.csv') && !keep.has(name)) {
-      await rm(join(outDir, name), { force: true });
-    }
+  const stale = (await readdir(outDir)).filter((name) => (/^bulk-\d{4,}\.json$/.test(name) || name === 'errors.csv') && !keep.has(name));
+  for (let i = 0; i < stale.length; i += PUBLISH_AT_ONCE) {
+    await Promise.all(stale.slice(i, i + PUBLISH_AT_ONCE).map((name) => rm(join(outDir, name), { force: true })));
   }
-  for (const name of names) await rename(join(workDir, name), join(outDir, name));
+  // Each rename is atomic on its own and their order does not matter, so several run at once.
+  for (let i = 0; i < names.length; i += PUBLISH_AT_ONCE) {
+    await Promise.all(names.slice(i, i + PUBLISH_AT_ONCE).map((name) => rename(join(workDir, name), join(outDir, name))));
+  }
 }
+
+const PUBLISH_AT_ONCE = 32;
+/** Bulk files written at once: each is an open, a write and a close on libuv's thread pool. */
+const BULK_WRITES_AT_ONCE = 16;

@@ -28,6 +28,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { CoreError, isCoreError } from '../errors';
 import { decideFormat, displayNumber } from './cells';
+import { XmlScanner, readAttributes } from './xml-scan';
 import type { NumberDecision } from './cells';
 import { ErrorCell } from './columns';
 import type { RawCell, RawRow } from './columns';
@@ -435,8 +436,12 @@ function columnOfRef(ref: string): number {
  * The rows of one worksheet's XML, as displayed values. Rows are yielded after each chunk of XML, so
  * at most one chunk's worth of rows is held at a time.
  */
+const PARSE_PIECE_CHARS = 32 * 1024;
+const ROW_ATTRIBUTES = ['r'] as const;
+const CELL_ATTRIBUTES = ['r', 't', 's'] as const;
+
 async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: CellContext): AsyncGenerator<RawRow> {
-  const parser = new SaxesParser();
+  const found: (string | undefined)[] = [];
   const ready: RawRow[] = [];
   let row: RawRow | undefined;
   let lastRow = 0;
@@ -451,25 +456,27 @@ async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: C
   let capture: 'v' | 'is' | undefined;
   let phonetic = 0;
 
-  parser.on('opentag', (tag: SaxesTagPlain) => {
-    const name = localName(tag.name);
+  const open = (tagName: string, text: string, start: number, end: number) => {
+    const name = localName(tagName);
     if (!inSheetData) {
       if (name === 'sheetData') inSheetData = true;
       return;
     }
     switch (name) {
       case 'row': {
-        const r = tag.attributes.r;
+        readAttributes(text, start, end, ROW_ATTRIBUTES, found);
+        const r = found[0];
         lastRow = r ? Number.parseInt(r, 10) : lastRow + 1;
         row = { row: lastRow, cells: [] };
         col = -1;
         break;
       }
       case 'c': {
-        const r = tag.attributes.r;
+        readAttributes(text, start, end, CELL_ATTRIBUTES, found);
+        const r = found[0];
         col = r ? columnOfRef(r) : col + 1;
-        type = tag.attributes.t ?? 'n';
-        const s = tag.attributes.s;
+        type = found[1] ?? 'n';
+        const s = found[2];
         style = s ? Number.parseInt(s, 10) : 0;
         value = undefined;
         inline = '';
@@ -491,14 +498,10 @@ async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: C
         phonetic++;
         break;
     }
-  });
-  parser.on('text', (text: string) => {
-    if (capture === 'v') value += text;
-    else if (capture === 'is') inline += text;
-  });
-  parser.on('closetag', (tag: SaxesTagPlain) => {
+  };
+  const close = (tagName: string) => {
     if (!inSheetData) return;
-    const name = localName(tag.name);
+    const name = localName(tagName);
     switch (name) {
       case 'v':
       case 't':
@@ -521,6 +524,15 @@ async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: C
         inSheetData = false;
         break;
     }
+  };
+  const parser = new XmlScanner({
+    open,
+    close,
+    text(text) {
+      if (capture === 'v') value += text;
+      else if (capture === 'is') inline += text;
+    },
+    wantsText: () => capture !== undefined,
   });
 
   const write = (text: string | undefined) => {
@@ -532,8 +544,12 @@ async function* readSheetRows(chunks: AsyncIterable<Buffer | string>, context: C
     }
   };
   for await (const text of decodeUtf8(chunks)) {
-    write(text);
-    if (ready.length > 0) yield* ready.splice(0);
+    // The read-ahead hands over everything it holds at once; parsing it in pieces keeps the rows
+    // waiting for the caller few, so they die young instead of being promoted and collected late.
+    for (let at = 0; at < text.length; at += PARSE_PIECE_CHARS) {
+      write(at === 0 && text.length <= PARSE_PIECE_CHARS ? text : text.slice(at, at + PARSE_PIECE_CHARS));
+      if (ready.length > 0) yield* ready.splice(0);
+    }
   }
   write(undefined);
   if (ready.length > 0) yield* ready.splice(0);

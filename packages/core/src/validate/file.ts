@@ -30,6 +30,47 @@ interface Entry {
   mixedCase: boolean;
 }
 
+interface CellsOfRow {
+  externalId: CellRef[];
+  userName: CellRef[];
+  manager: CellRef[];
+}
+
+/** Row locations by index: row numbers in a plain array of small integers, sources once per run. */
+class RowLocations {
+  private readonly numbers: number[] = [];
+  /** Runs of rows from one source: the index each starts at, with its file and sheet. */
+  private readonly runs: Array<{ from: number; file: string; sheet: string | undefined }> = [];
+
+  get length(): number {
+    return this.numbers.length;
+  }
+
+  push(file: string, sheet: string | undefined, row: number): void {
+    const last = this.runs[this.runs.length - 1];
+    if (!last || last.file !== file || last.sheet !== sheet) this.runs.push({ from: this.numbers.length, file, sheet });
+    this.numbers.push(row);
+  }
+
+  /** True when rows came from more than one file or sheet. */
+  mixedSources(): boolean {
+    const first = this.runs[0];
+    return first !== undefined && this.runs.some((run) => run.file !== first.file || run.sheet !== first.sheet);
+  }
+
+  at(index: number): RowLocation {
+    let low = 0;
+    let high = this.runs.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.runs[mid]!.from <= index) low = mid;
+      else high = mid - 1;
+    }
+    const run = this.runs[low]!;
+    return { file: run.file, sheet: run.sheet, row: this.numbers[index]! };
+  }
+}
+
 function addRow(map: Map<string, Entry>, value: string, index: number): void {
   const key = value.toLowerCase();
   const entry = map.get(key);
@@ -71,13 +112,20 @@ function shorten(text: string): string {
  * `rejectedIndexes` returns the rejected ones), which works across files.
  */
 export class FileChecks {
-  private readonly rows: RowLocation[] = [];
-  private readonly cells: Array<{ externalId: CellRef[]; userName: CellRef[]; manager: CellRef[] } | undefined> = [];
+  /**
+   * Where each row came from, kept compactly since there is one per row: the row numbers as small
+   * integers, and the file and sheet once per run of rows from the same source.
+   */
+  private readonly rows = new RowLocations();
+  /** The cells each row's identifiers came from; rows sharing the same cells share one record. */
+  private readonly cells: Array<CellsOfRow | undefined> = [];
+  private lastCells: CellsOfRow | undefined;
   private readonly externalIds = new Map<string, Entry>();
   private readonly userNames = new Map<string, Entry>();
-  private readonly managerRefs: Array<{ index: number; value: string }> = [];
+  private readonly managerIndexes: number[] = [];
+  private readonly managerValues: string[] = [];
   private readonly erroneous = new Set<number>();
-  private result: { findings: Finding[] | undefined; perRow: Array<Array<() => Finding> | undefined>; rejected: Set<number> } | undefined;
+  private result: { findings: Finding[] | undefined; duplicates: Map<number, Array<() => Finding>>; rejected: Set<number> } | undefined;
 
   /**
    * Records one mapped user. Pass `hasErrors: true` when the row's own validation failed: that row
@@ -89,7 +137,7 @@ export class FileChecks {
       throw new CoreError('INVALID_ARGUMENT', 'FileChecks.add was called after finish(); create a new FileChecks for another upload.');
     }
     const index = this.rows.length;
-    this.rows.push({ file: ctx.file, sheet: ctx.sheet, row: ctx.row });
+    this.rows.push(ctx.file, ctx.sheet, ctx.row);
     if (hasErrors) this.erroneous.add(index);
 
     const externalId = typeof user.externalId === 'string' && user.externalId.trim() !== '' ? user.externalId : undefined;
@@ -97,17 +145,22 @@ export class FileChecks {
     const manager = managerOf(user);
     if (externalId !== undefined) addRow(this.externalIds, externalId, index);
     if (userName !== undefined) addRow(this.userNames, userName, index);
-    if (manager !== undefined) this.managerRefs.push({ index, value: manager });
+    if (manager !== undefined) {
+      this.managerIndexes.push(index);
+      this.managerValues.push(manager);
+    }
     // The callback may hold on to the whole row, so resolve the few paths these checks report on now.
-    this.cells.push(
-      externalId !== undefined || userName !== undefined || manager !== undefined
-        ? {
-            externalId: externalId !== undefined ? ctx.cellsFor('externalId') : NO_CELLS,
-            userName: userName !== undefined ? ctx.cellsFor('userName') : NO_CELLS,
-            manager: manager !== undefined ? ctx.cellsFor(MANAGER_PATH) : NO_CELLS,
-          }
-        : undefined,
-    );
+    let cells: CellsOfRow | undefined;
+    if (externalId !== undefined || userName !== undefined || manager !== undefined) {
+      const externalIdCells = externalId !== undefined ? ctx.cellsFor('externalId') : NO_CELLS;
+      const userNameCells = userName !== undefined ? ctx.cellsFor('userName') : NO_CELLS;
+      const managerCells = manager !== undefined ? ctx.cellsFor(MANAGER_PATH) : NO_CELLS;
+      const last = this.lastCells;
+      cells = last && last.externalId === externalIdCells && last.userName === userNameCells && last.manager === managerCells
+        ? last
+        : (this.lastCells = { externalId: externalIdCells, userName: userNameCells, manager: managerCells });
+    }
+    this.cells.push(cells);
     return index;
   }
 
@@ -136,17 +189,49 @@ export class FileChecks {
       yield* result.findings;
       return;
     }
-    for (const makers of result.perRow) {
-      if (makers) for (const make of makers) yield make();
+    // Duplicates are few and decided up front; manager findings, one per row at most, are decided
+    // here in index order, so nothing per row is held for them. On a row, duplicates come first.
+    const duplicateIndexes = [...result.duplicates.keys()].sort((a, b) => a - b);
+    let d = 0;
+    let m = 0;
+    while (d < duplicateIndexes.length || m < this.managerIndexes.length) {
+      const nextDuplicate = duplicateIndexes[d] ?? Infinity;
+      if (nextDuplicate <= (this.managerIndexes[m] ?? Infinity)) {
+        for (const make of result.duplicates.get(nextDuplicate)!) yield make();
+        d++;
+      } else {
+        const finding = this.managerFinding(this.managerIndexes[m]!, this.managerValues[m]!, result.rejected);
+        if (finding) yield finding;
+        m++;
+      }
     }
   }
 
-  /** Decides which rows are rejected and which findings each row gets; the messages wait for the caller. */
+  /** `manager.notInFile` or `manager.rejected` for a row naming a manager, or none. */
+  private managerFinding(index: number, value: string, rejected: Set<number>): Finding | undefined {
+    const entry = this.externalIds.get(value.toLowerCase());
+    if (entry === undefined) {
+      return this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH,
+        `Manager \`${shorten(value)}\` is not an externalId in this file: the manager may already exist in Entra; if not, the manager reference will fail, so check the manager column.`);
+    }
+    const list = rowsOf(entry);
+    if (list.every((i) => rejected.has(i) || this.erroneous.has(i))) {
+      return this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH,
+        `Manager \`${shorten(value)}\` (${this.describeRows(list, index)}) has errors and will not be sent, so unless the manager already exists in Entra the manager reference will fail; fix the manager's row first.`);
+    }
+    return undefined;
+  }
+
+  /** Decides which rows the duplicates reject; their messages, and the manager findings, wait for the caller. */
   private decide(): NonNullable<FileChecks['result']> {
     if (this.result) return this.result;
-    const perRow: Array<Array<() => Finding> | undefined> = [];
+    const byIndex = new Map<number, Array<() => Finding>>();
     const rejected = new Set<number>();
-    const push = (index: number, make: () => Finding) => (perRow[index] ??= []).push(make);
+    const push = (index: number, make: () => Finding) => {
+      const list = byIndex.get(index);
+      if (list) list.push(make);
+      else byIndex.set(index, [make]);
+    };
 
     const duplicates = (map: Map<string, Entry>, code: ValidationCode, path: 'externalId' | 'userName', what: (value: string, others: string) => string) => {
       for (const entry of map.values()) {
@@ -168,21 +253,7 @@ export class FileChecks {
     duplicates(this.userNames, 'userName.duplicate', 'userName', (value, others) =>
       `userName \`${value}\` is also used on ${others}; Entra needs a unique user principal name for each person, so none of these rows will be sent until each has a different userName.`);
 
-    for (const { index, value } of this.managerRefs) {
-      const entry = this.externalIds.get(value.toLowerCase());
-      if (entry === undefined) {
-        push(index, () => this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH,
-          `Manager \`${shorten(value)}\` is not an externalId in this file: the manager may already exist in Entra; if not, the manager reference will fail, so check the manager column.`));
-        continue;
-      }
-      const list = rowsOf(entry);
-      if (list.every((i) => rejected.has(i) || this.erroneous.has(i))) {
-        push(index, () => this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH,
-          `Manager \`${shorten(value)}\` (${this.describeRows(list, index)}) has errors and will not be sent, so unless the manager already exists in Entra the manager reference will fail; fix the manager's row first.`));
-      }
-    }
-
-    this.result = { findings: undefined, perRow, rejected };
+    this.result = { findings: undefined, duplicates: byIndex, rejected };
     return this.result;
   }
 
@@ -192,12 +263,11 @@ export class FileChecks {
    * use `rejectedIndexes` there.
    */
   rejectedRows(): Set<number> {
-    const first = this.rows[0];
-    if (first && this.rows.some((r) => r.file !== first.file || r.sheet !== first.sheet)) {
+    if (this.rows.mixedSources()) {
       throw new CoreError('INVALID_ARGUMENT',
         'FileChecks.rejectedRows() cannot tell rows of different files or sheets apart; use rejectedIndexes() instead.');
     }
-    return new Set([...this.rejectedIndexes()].map((i) => this.rows[i]!.row));
+    return new Set([...this.rejectedIndexes()].map((i) => this.rows.at(i).row));
   }
 
   /** Indexes (as returned by `add`) of the rows that cross-row errors exclude. Runs `finish` if needed. */
@@ -206,7 +276,7 @@ export class FileChecks {
   }
 
   private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, message: string): Finding {
-    const loc = this.rows[index]!;
+    const loc = this.rows.at(index);
     const finding: Finding = { severity, code, path, message, file: loc.file };
     if (loc.sheet !== undefined) finding.sheet = loc.sheet;
     finding.row = loc.row;
@@ -218,8 +288,8 @@ export class FileChecks {
 
   /** "rows 7 and 12" when all are in the same file and sheet as `self`, else "staff.csv row 7, …". */
   private describeRows(indexes: number[], self: number): string {
-    const here = this.rows[self]!;
-    const shown = indexes.slice(0, MAX_LISTED).map((i) => this.rows[i]!);
+    const here = this.rows.at(self);
+    const shown = indexes.slice(0, MAX_LISTED).map((i) => this.rows.at(i));
     const sameSource = shown.every((r) => r.file === here.file && r.sheet === here.sheet);
     const parts = shown.map((r) =>
       sameSource ? String(r.row) : `${r.file}${r.sheet !== undefined ? ` sheet "${r.sheet}"` : ''} row ${r.row}`);
