@@ -7,31 +7,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { openTable } from './index';
-import type { Table } from './index';
-import type { SourceRow } from '../types';
-import { CoreError } from '../errors';
 import { csvTable } from './csv';
-import { descriptorsOn, settle } from './test-support';
+import { descriptorsOn, failure, readAll, settle } from './test-support';
 
 const root = fileURLToPath(new URL('../../../../test-data/', import.meta.url));
 const quirk = (name: string) => join(root, 'quirks', name);
 const microsoft = (name: string) => join(root, 'microsoft', name);
 
-async function readAll(table: Table): Promise<SourceRow[]> {
-  const rows: SourceRow[] = [];
-  for await (const row of table.rows()) rows.push(row);
-  return rows;
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CoreError);
-    return error as CoreError;
-  }
-  throw new Error('expected a CoreError');
-}
 
 const people = [
   { EmployeeId: '1', Name: 'José Müller', City: 'Zürich' },

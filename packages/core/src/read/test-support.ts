@@ -1,5 +1,9 @@
 /** Test helpers of the readers (kept beside them: src/__tests__ belongs to the whole package). */
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { expect } from 'vitest';
+import { CoreError } from '../errors';
+import type { SourceRow } from '../types';
+import type { Table } from './index';
 
 /**
  * How many of this process's file descriptors are open on `path` (Linux only; undefined elsewhere), to see
@@ -24,4 +28,22 @@ export function descriptorsOn(path: string): number | undefined {
 export async function settle(check: () => boolean): Promise<boolean> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   return check();
+}
+
+/** Every row of a table, read to the end. */
+export async function readAll(table: Table): Promise<SourceRow[]> {
+  const rows: SourceRow[] = [];
+  for await (const row of table.rows()) rows.push(row);
+  return rows;
+}
+
+/** The CoreError a promise rejects with (fails the test when it resolves or rejects with anything else). */
+export async function failure(promise: Promise<unknown>): Promise<CoreError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(CoreError);
+    return error as CoreError;
+  }
+  throw new Error('expected a CoreError');
 }

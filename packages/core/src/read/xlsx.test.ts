@@ -8,26 +8,11 @@ import { listSheets, openTable } from './index';
 import type { Table } from './index';
 import type { SourceRow } from '../types';
 import { CoreError } from '../errors';
-import { descriptorsOn, settle } from './test-support';
+import { descriptorsOn, failure, readAll, settle } from './test-support';
 
 const quirks = fileURLToPath(new URL('../../../../test-data/quirks/', import.meta.url));
 const fixture = (name: string) => join(quirks, name);
 
-async function readAll(table: Table): Promise<SourceRow[]> {
-  const rows: SourceRow[] = [];
-  for await (const row of table.rows()) rows.push(row);
-  return rows;
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CoreError);
-    return error as CoreError;
-  }
-  throw new Error('expected a CoreError');
-}
 
 describe('openTable on quirks.xlsx (the Employees sheet)', () => {
   let table: Table;
