@@ -129,4 +129,16 @@ describe('transformFile', () => {
     expect(summary.heldBackUnidentified).toBe(0);
     expect(summary.sent.some((s) => s.externalId === '1222')).toBe(false);
   });
+
+  it('says loudly, as an error, when a file has a header but no rows of people', async () => {
+    const dir = await temp();
+    const empty = join(dir, 'header-only.csv');
+    await writeFile(empty, 'WorkerID,UserID,FirstName\n');
+    const profile = await loadProfile(PROFILE);
+    const summary = await transformFile({ input: empty, profile: { ...profile, tests: [] } });
+    expect(summary.rows).toBe(0);
+    expect(summary.errors).toBe(1);
+    expect(summary.findings[0]).toMatchObject({ severity: 'error', code: 'file.noRows' });
+    expect(summary.findings[0]!.message).toMatch(/header-only\.csv has a header on row 1 but no rows/);
+  });
 });

@@ -294,7 +294,7 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     // The cross-row findings can be as many as the rows: they are built one at a time as they are
     // written, already in row order, and merged with the few others as a stable sort would place them.
     const fileFindings = mergeSorted([
-      [...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet), ...table.findings].sort(byRow),
+      [...noDataRows(rows, table.file, table.sheet, table.headerRow), ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet), ...table.findings].sort(byRow),
       fileChecks.findingsInRowOrder(),
       order.findings(table.file, table.sheet).sort(byRow),
     ]);
@@ -391,6 +391,23 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
  * Columns the mapping reads that the file does not have: usually a spelling slip (`WorkerId` for
  * `WorkerID`) that would otherwise leave an attribute silently empty on every row.
  */
+/**
+ * A file with a header and no people is almost always the wrong export (or a filter left on in Excel);
+ * said loudly, because compared with the last upload it would look like everyone left.
+ */
+function noDataRows(rows: number, file: string, sheet: string | undefined, headerRow: number): Finding[] {
+  if (rows > 0) return [];
+  return [
+    {
+      severity: 'error',
+      code: 'file.noRows',
+      message: `${file}${sheet ? `, sheet "${sheet}"` : ''} has a header on row ${headerRow} but no rows of people under it. Check that this is the right export (and that no filter hid the rows), or give the header row's number if the header was detected in the wrong place.`,
+      file,
+      ...(sheet ? { sheet } : {}),
+    },
+  ];
+}
+
 function unknownColumns(referenced: readonly string[], columns: ColumnInfo[], file: string, sheet: string | undefined): Finding[] {
   const headers = new Set(columns.map((c) => c.header));
   return referenced

@@ -68,8 +68,18 @@ afterEach(async () => {
 async function setup(): Promise<void> {
   dataDir = await mkdtemp(join(tmpdir(), 'scimport-outbox-'));
   stateDir = await mkdtemp(join(tmpdir(), 'scimport-outbox-target-'));
-  // Find a free port, then close the target: it refuses connections until it is started again on that port.
-  await startTarget();
+  // Start the target once on a free port below the kernel's ephemeral range (32768 and up), then close it:
+  // it refuses connections until it is started again on that port, and no other test's port-0 listener
+  // can take the port in between (which made this test flaky when the whole suite ran at once).
+  for (let attempt = 0; ; attempt++) {
+    port = 20_000 + Math.floor(Math.random() * 10_000);
+    try {
+      await startTarget();
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+    }
+  }
   await stopTarget();
 }
 
