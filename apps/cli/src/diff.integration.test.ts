@@ -5,25 +5,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bulkIdFor, currentUser } from '@scimport/core';
 import { type Emulator, startEmulator } from '@scimport/emulator';
-import { runCli } from './cli';
-import type { CliIo } from './io';
-import { MS, PROFILES } from './__tests__/harness';
+import { MS, PROFILES, cliWithEnv } from './__tests__/harness';
 
 // Delta uploads end to end: real files, real HTTPS and MSAL against the emulator on loopback, real snapshots.
 
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function scimport(argv: string[], env: Record<string, string | undefined>): Promise<Result> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd: process.cwd(), env };
-  const status = await runCli(argv, io);
-  return { status, out, err };
-}
+const scimport = cliWithEnv;
 
 type Person = Record<string, string>;
 

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@scimport/emulator';
-import { runCli } from './cli';
-import type { CliIo } from './io';
 import { emulatorCommand } from './commands/upload-sandbox';
-import { MS, PROFILES } from './__tests__/harness';
+import { MS, PROFILES, cliWithEnv } from './__tests__/harness';
+import type { CliIo } from './io';
 
 // Real HTTPS against the emulator on loopback, real MSAL sign-in, real files: nothing is mocked.
 
@@ -15,19 +14,7 @@ const TWO = join(MS, 'csv-with-2-records.csv');
 const THOUSAND = join(MS, 'csv-with-1000-records.csv');
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\./;
 
-interface Result {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function scimport(argv: string[], env: Record<string, string | undefined>): Promise<Result> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd: process.cwd(), env };
-  const status = await runCli(argv, io);
-  return { status, out, err };
-}
+const scimport = cliWithEnv;
 
 /** Every file under `dir`, with its content. */
 async function filesUnder(dir: string): Promise<{ file: string; text: string }[]> {

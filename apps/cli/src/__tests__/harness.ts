@@ -15,14 +15,19 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process against real files, capturing what it prints. */
-export async function cli(argv: string[], cwd = REPO): Promise<CliRun> {
+export async function cli(argv: string[], cwd = REPO, env: Record<string, string | undefined> = {}): Promise<CliRun> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd, env: {} };
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd, env };
   const status = await runCli(argv, io);
   return { status, out, err };
 }
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'scimport-cli-'));
+}
+
+/** The CLI with a given environment (data folder, secrets, endpoints), from the process's folder. */
+export function cliWithEnv(argv: string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  return cli(argv, process.cwd(), env);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { openTable } from './index';
 import { csvTable } from './csv';
-import { descriptorsOn, failure, readAll, settle } from './test-support';
+import { expectCloseReleases, failure, readAll } from './test-support';
 
 const root = fileURLToPath(new URL('../../../../test-data/', import.meta.url));
 const quirk = (name: string) => join(root, 'quirks', name);
@@ -234,13 +234,7 @@ describe('streaming', () => {
   });
 
   it('close() lets go of the file while rows are still unread', async () => {
-    const path = join(dir, 'big.csv');
-    if (descriptorsOn(path) === undefined) return;
-    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
-    const table = await openTable(path);
-    expect(await settle(() => descriptorsOn(path)! > 0)).toBe(true);
-    await table.close();
-    expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
+    await expectCloseReleases(join(dir, 'big.csv'), (path) => openTable(path));
   });
 
   it('pulls from a generator source only as fast as rows are consumed', async () => {

@@ -47,3 +47,13 @@ export async function failure(promise: Promise<unknown>): Promise<CoreError> {
   }
   throw new Error('expected a CoreError');
 }
+
+/** Opens `path` as a table and checks that close() releases the file with rows still unread (Linux only). */
+export async function expectCloseReleases(path: string, open: (path: string) => Promise<Table>): Promise<void> {
+  if (descriptorsOn(path) === undefined) return;
+  expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
+  const table = await open(path);
+  expect(await settle(() => descriptorsOn(path)! > 0)).toBe(true);
+  await table.close();
+  expect(await settle(() => descriptorsOn(path) === 0)).toBe(true);
+}
