@@ -80,7 +80,8 @@ describe('QuotaLedger', () => {
   });
 
   it('stops counting loudly when the file cannot be written, keeps the counts, and recovers on flush', async () => {
-    const ledger = new QuotaLedger({ dataDir, clock: new FakeClock() });
+    const clock = new FakeClock();
+    const ledger = new QuotaLedger({ dataDir, clock });
     await writeFile(path.join(dataDir, 'quota'), 'not a folder'); // the ledger's folder cannot be created
     await ledger.record('t1', 2);
     const failure = (await ledger.flush().catch((e: unknown) => e)) as TransportError;
@@ -92,7 +93,8 @@ describe('QuotaLedger', () => {
     await ledger.flush();
     await ledger.record('t1');
     await ledger.flush();
-    expect((await new QuotaLedger({ dataDir }).quotaStatus('t1', 10)).used).toBe(3);
+    // Read back on the same injected clock: the calls were recorded at the fake clock's "now", not today's.
+    expect((await new QuotaLedger({ dataDir, clock }).quotaStatus('t1', 10)).used).toBe(3);
   });
 
   it('rejects a bad limit', async () => {

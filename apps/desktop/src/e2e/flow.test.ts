@@ -16,7 +16,9 @@ import { startServiceWorker, type ServiceWorker } from '../main/services/host';
 import { SAMPLE_CSV } from '../__tests__/services';
 import { browserUnavailable, launchChromium, seriousViolations } from './browser';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots', import.meta.url));
+// Tests write only under ignored folders: the README's pictures are refreshed on purpose, with
+// `pnpm --filter @scimport/desktop screenshots`, which sets SCIMPORT_UPDATE_SCREENSHOTS.
+const SCREENSHOTS = fileURLToPath(new URL(process.env.SCIMPORT_UPDATE_SCREENSHOTS === '1' ? '../../screenshots' : '../../out/screenshots', import.meta.url));
 const skip = browserUnavailable();
 if (skip) console.warn(skip);
 

@@ -9,7 +9,7 @@
  * upload interrupted by closing the app carries on when the services start again. Before the outbox sends, the
  * preflight runs again: time has passed, and the job may have been paused meanwhile.
  */
-import { BulkChunker, appendHistory, planUpload, readHistory, sha256File, type BulkOperation, type BulkRequest, type HistoryEntryInput, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
+import { appendHistory, planUpload, readHistory, sha256File, type BulkOperation, type HistoryEntryInput, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
 import {
   DAILY_QUOTAS,
   QuotaLedger,
@@ -17,7 +17,6 @@ import {
   pollResults,
   readChunk,
   readChunkStates,
-  runPreflight,
   startRun,
   uploadRun,
   type Run,
@@ -26,11 +25,11 @@ import {
 } from '@scimport/transport';
 import type { BudgetView, HistoryView, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
 import { Connector, isUnreachable, prepareSandbox, type Connection, type ConnectorContext } from './connection';
-import { describeTarget, heldBackOf, targetIds, type DiffJob, type DiffService } from './diff';
+import { describeTarget, heldBackOf, targetIds, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
-import { preflightView } from './job';
 import { Outbox, fromEntryPlan, toEntryPlan, type OutboxEntry, type UploadPlanInfo } from './outbox';
+import { OUTBOX_NOTE, checkTarget, chunk, people, planOf, plainReason, seconds } from './upload-plan';
 
 export interface UploadContext extends ConnectorContext {
   /** The snapshot store (encrypted with the keychain's key in the app). */
@@ -78,58 +77,6 @@ interface UploadJob {
 
 const DEFAULT_POLL = { sandbox: { intervalMs: 200, minutes: 1 }, tenant: { intervalMs: 30_000, minutes: 15 } };
 const DEFAULT_RETRY = { firstMs: 15_000, maxMs: 10 * 60_000 };
-
-function chunk(ops: BulkOperation[], profile: Profile): BulkRequest[] {
-  const chunker = new BulkChunker({
-    ...(profile.output?.chunkSize !== undefined ? { chunkSize: profile.output.chunkSize } : {}),
-    ...(profile.output?.failOnErrors !== undefined ? { failOnErrors: profile.output.failOnErrors } : {}),
-  });
-  const out: BulkRequest[] = [];
-  for (const op of ops) {
-    const full = chunker.push(op);
-    if (full) out.push(full);
-  }
-  const last = chunker.flush();
-  if (last) out.push(last);
-  return out;
-}
-
-const people = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
-const seconds = (ms: number) => (ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`);
-
-function planOf(diff: DiffJob): UploadPlanInfo {
-  const profile = diff.validation.profile;
-  return {
-    target: diff.target,
-    targetLabel: diff.view.targetLabel,
-    snapshotTarget: { tenantId: diff.snapshotTarget.tenantId, servicePrincipalId: diff.snapshotTarget.servicePrincipalId, jobId: diff.snapshotTarget.jobId },
-    profile: { name: profile.name, version: profile.version, ...(profile.extension ? { extension: profile.extension } : {}) },
-    file: { name: diff.validation.file, path: diff.validation.path },
-    counts: diff.diff.counts,
-    disables: diff.view.disables,
-    rows: diff.rows,
-  };
-}
-
-const OUTBOX_NOTE = ' The upload can wait in the outbox and go by itself as soon as the target answers.';
-
-/** The preflight in the app's words; an unreachable target is said as such, so the upload can wait in the outbox. */
-async function checkTarget(connection: Connection, extension: UploadPlanInfo['profile']['extension'], callsNeeded: number | undefined): Promise<PreflightView> {
-  // The sign-in is tried first on its own: no answer at all means "offline", not "wrong settings".
-  try {
-    await connection.credential.getToken();
-  } catch (error) {
-    if (!isUnreachable(error)) throw error;
-    return {
-      ok: false,
-      unreachable: true,
-      checks: [{ id: 'signIn', status: 'fail', title: 'Sign in', detail: `${toErrorData(error).message}${OUTBOX_NOTE}` }],
-    };
-  }
-  await prepareSandbox(connection, extension);
-  const report = await runPreflight({ client: connection.client, ...(extension ? { profile: { extension } } : {}), ...(callsNeeded !== undefined ? { callsNeeded } : {}) });
-  return preflightView(report, connection.sandbox);
-}
 
 export class UploadService {
   private readonly uploads = new BoundedMap<UploadJob>(8, (job) => this.stopRetry(job));
@@ -272,10 +219,10 @@ export class UploadService {
         const problems = view.checks.filter((c) => c.status === 'fail');
         if (problems.length > 0) {
           // Held back rather than sent into a job that would drop it: the person decides once it is fixed.
-          job.state = 'paused';
           job.userPaused = true;
           job.message = `Held back in the outbox: the checks before sending found ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} — ${problems.map((c) => `${c.title}: ${c.detail}`).join(' ')} Fix it, then press Resume.`;
           await this.keep(job);
+          job.state = 'paused';
           this.close(job);
           return;
         }
@@ -319,9 +266,9 @@ export class UploadService {
         (await this.snapshotOf(job)).markFailed(failed);
         await this.saveSnapshot(job);
       }
-      job.state = 'done';
       job.message = this.resultMessage(job);
-      await this.history(job, failed.length > 0 ? 'partial' : 'uploaded');
+      // The history entry is written before the state says "done": a reader that sees "done" finds it there.
+      await this.finish(job, 'done', failed.length > 0 ? 'partial' : 'uploaded');
       this.close(job);
     } catch (error) {
       await this.record(job).catch(() => undefined);
@@ -331,28 +278,24 @@ export class UploadService {
         return;
       }
       if (stopping === 'pause' && job.progress.chunksDone < job.progress.chunksTotal) {
-        job.state = 'paused';
         job.message = `Paused: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
         await this.keep(job).catch(() => undefined);
+        job.state = 'paused';
         this.close(job);
         return;
       }
       if (stopping === 'pause') {
         // Everything was sent; only the wait for results was interrupted.
-        job.state = 'done';
         job.message = 'Everything was sent. The results are not all in yet; see them later in the history.';
-        await this.history(job, 'uploaded');
+        await this.finish(job, 'done', 'uploaded');
       } else if (stopping === 'cancel') {
-        job.state = 'cancelled';
         job.message = `Cancelled: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) had been accepted before you cancelled.`;
-        await this.history(job, 'cancelled');
+        await this.finish(job, 'cancelled', 'cancelled');
       } else {
-        job.state = 'failed';
         job.error = toErrorData(error);
         job.message = job.error.message;
-        await this.history(job, job.progress.chunksDone > 0 ? 'partial' : 'failed');
+        await this.finish(job, 'failed', job.progress.chunksDone > 0 ? 'partial' : 'failed');
       }
-      await this.release(job);
       this.close(job);
     }
   }
@@ -491,6 +434,13 @@ export class UploadService {
     await store.save(job.plan.snapshotTarget, await this.snapshotOf(job));
   }
 
+  /** Ends an upload: the history entry written and the outbox entry gone first, then the state that announces it. */
+  private async finish(job: UploadJob, state: 'done' | 'cancelled' | 'failed', outcome: RunOutcome): Promise<void> {
+    await this.history(job, outcome);
+    await this.release(job);
+    job.state = state;
+  }
+
   private async history(job: UploadJob, outcome: RunOutcome): Promise<void> {
     const { plan } = job;
     const sha256 = await sha256File(plan.file.path).catch(() => undefined);
@@ -560,10 +510,10 @@ export class UploadService {
     const job = this.get(uploadId);
     if (job.state === 'queued') {
       this.stopRetry(job);
-      job.state = 'paused';
       job.userPaused = true;
       job.message = `Paused in the outbox: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
       await this.keep(job);
+      job.state = 'paused';
       return this.status(uploadId);
     }
     if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', 'Only an upload that is sending can be paused.');
@@ -589,10 +539,8 @@ export class UploadService {
     const job = this.get(uploadId);
     if (job.state === 'paused' || job.state === 'queued') {
       this.stopRetry(job);
-      job.state = 'cancelled';
       job.message = `Cancelled: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) had been accepted before.`;
-      await this.history(job, 'cancelled');
-      await this.release(job);
+      await this.finish(job, 'cancelled', 'cancelled');
       this.close(job);
       return this.status(uploadId);
     }
@@ -637,13 +585,4 @@ export class UploadService {
       this.close(job);
     }
   }
-}
-
-/** A transport message ends with advice to resume by hand ("…, then resume", "(Run …: resume it once…)"): the outbox resumes by itself. */
-function plainReason(message: string): string {
-  const trimmed = message
-    .replace(/\s*\(Run [^)]*\)/g, '')
-    .replace(/\s*Check the network connection, then resume\.?/g, '')
-    .trim();
-  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
