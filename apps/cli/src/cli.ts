@@ -5,7 +5,15 @@ import type { CliIo } from './io';
 import { transformCommand, validateCommand } from './commands/transform';
 import { profileImportPsd1Command, profileInitCommand, profileTestCommand } from './commands/profile';
 import { registerJobCommands } from './commands/job';
-import { registerUploadCommands } from './commands/upload';
+import { registerUploadCommand } from './commands/upload';
+import { registerResumeCommand } from './commands/resume';
+import { registerStatusCommand } from './commands/status';
+import { registerRunsCommand } from './commands/runs';
+import { registerSchemaCommands } from './commands/schema';
+import { registerLoginCommands } from './commands/login';
+import { registerDiffCommands } from './commands/diff';
+import { registerHistoryCommands } from './commands/history';
+import { registerEmulatorCommand } from './commands/emulator';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
@@ -36,7 +44,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .command('transform')
       .description('map and validate a file, write bulk-0001.json … and errors.csv')
       .argument('<input>', '.xlsx, .csv or .txt file')
-      .requiredOption('-o, --out <dir>', 'folder for the bulk request files'),
+      .requiredOption('-o, --out <dir>', 'folder for the bulk request files')
+      .option('--annotated <file.xlsx>', 'also write a checked .xlsx copy of the input: a Status and a What to do column per row, problem cells filled and commented, a Summary sheet'),
   ).action(async (input: string, opts) => {
     status = await transformCommand(io, { input, ...opts });
   });
@@ -78,12 +87,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       status = await profileTestCommand(io, { profile: file, ...opts });
     });
 
-  registerUploadCommands(program, io, (code) => (status = code));
-
   const setStatus = (code: number) => {
     status = code;
   };
-  registerJobCommands(program, io, setStatus);
+  // The one list of the remaining commands, in the order `scimport --help` shows them.
+  for (const register of [
+    registerUploadCommand,
+    registerResumeCommand,
+    registerStatusCommand,
+    registerRunsCommand,
+    registerSchemaCommands,
+    registerLoginCommands,
+    registerDiffCommands,
+    registerHistoryCommands,
+    registerEmulatorCommand,
+    registerJobCommands,
+  ]) {
+    register(program, io, setStatus);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

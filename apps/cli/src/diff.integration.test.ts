@@ -187,17 +187,24 @@ describe('delta upload', () => {
     expect(sentSince(before)).toEqual(ids(...staff(20).map((p) => p.WorkerID!)));
   });
 
-  it('sends again the people whose provisioning failed, though their rows did not change', async () => {
+  it('keeps the people whose manager could not be found as retries that wait for the manager; --full sends them', async () => {
     // Microsoft's 2-record sample: both managers are unknown to the tenant, so both fail in the logs.
     const two = join(MS, 'csv-with-2-records.csv');
     const first = await scimport(['upload', two, '--profile', profile, '--json'], env());
     expect(JSON.parse(first.out).results.summary).toEqual({ create: { failure: 2 } });
     const diff = JSON.parse((await scimport(['diff', two, '--profile', profile, '--json'], env())).out);
     expect(diff).toMatchObject({ changed: 2, unchanged: 0 });
-    expect(diff.records.every((r: { retry?: boolean }) => r.retry === true)).toBe(true);
+    expect(diff.records).toEqual([
+      expect.objectContaining({ externalId: '1222', retry: true, waitingFor: '1684' }),
+      expect.objectContaining({ externalId: '1513', retry: true, waitingFor: '1959' }),
+    ]);
+    // Sent again unchanged, they would fail the same way: nothing goes until their managers are in Entra.
     const before = emu.bulkCalls().length;
     const again = await scimport(['upload', two, '--profile', profile], env());
     expect(again.err).toBe('');
+    expect(sentSince(before)).toEqual([]);
+    const full = await scimport(['upload', two, '--profile', profile, '--full'], env());
+    expect(full.err).toBe('');
     expect(sentSince(before)).toEqual(ids('1222', '1513'));
   });
 

@@ -22,6 +22,7 @@ export const CORE_ERROR_CODES = {
   MAPPING_TOO_DEEP: 'The JSONata mapping recursed too deeply.',
   PSD1_SYNTAX: 'The CSV2SCIM .psd1 file cannot be parsed.',
   OUTPUT_FAILED: 'The output could not be written.',
+  OUTPUT_IS_INPUT: 'The output would overwrite the input file (an annotated copy never replaces the original).',
   INVALID_ARGUMENT: 'A function of the core was called with an invalid argument.',
   CANCELLED: 'The work was cancelled by the user.',
   SNAPSHOT_UNREADABLE: 'The snapshot of the last upload cannot be read: a different key, or a damaged file.',

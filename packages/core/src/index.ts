@@ -10,3 +10,4 @@ export * from './psd1';
 export * from './pipeline';
 export * from './diff';
 export * from './history';
+export * from './annotate';

@@ -69,6 +69,23 @@ export interface Finding {
   row?: number;
   /** The cells the value came from (possibly several, for example givenName + familyName → displayName). */
   cells?: CellRef[];
+  /**
+   * Who the row is, when it was mapped to a person: the display name (or first and last name) and the
+   * employee id (externalId). People fix a file by person, not by row number.
+   */
+  person?: FindingPerson;
+  /**
+   * The value at fault as the file shows it (at most 60 characters), when one value is the problem: the
+   * duplicated id, the country written `UK`, the manager id not in the file. Findings are grouped by it.
+   * Never set for secret attributes.
+   */
+  value?: string;
+}
+
+/** The person a finding is about. */
+export interface FindingPerson {
+  name?: string;
+  externalId?: string;
 }
 
 /** A SCIM user object as produced by a mapping (core + enterprise + custom extension attributes). */

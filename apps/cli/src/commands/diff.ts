@@ -208,7 +208,9 @@ export async function recordFailures(io: CliIo, run: Run, results: RunResults): 
     if (state?.state !== 'accepted' || !record || record.failedAt !== undefined) continue;
     if (record.acceptedAt !== new Date(state.at).toISOString()) continue;
     const when = Date.parse(row.activityDateTime);
-    n += snapshot.markFailed([row.externalId], Number.isNaN(when) ? new Date() : new Date(when));
+    // The reason is kept, so a person who failed for want of a manager waits for that manager next time.
+    const failure = { externalId: row.externalId, ...(row.errorCode ? { errorCode: row.errorCode } : {}), ...(row.reason ? { reason: row.reason } : {}) };
+    n += snapshot.markFailed([failure], Number.isNaN(when) ? new Date() : new Date(when));
   }
   if (n > 0) await store.save(target, snapshot);
   return n;
@@ -241,6 +243,11 @@ function recordAction(record: DiffRecord, delta: Pick<Delta, 'profile' | 'withhe
   return delta.withheld > 0 ? 'withheld' : 'disable';
 }
 
+/** The manager a person waits for (failed for want of them, still not in Entra), if any. */
+function waitingOf(delta: Pick<Delta, 'plan'>, record: DiffRecord): string | undefined {
+  return delta.plan.waiting.find((w) => w.externalId === record.externalId)?.manager;
+}
+
 /** The `records` of `diff --json`: everyone but the unchanged, in file order, then the missing. */
 export function diffRecordsJson(delta: Delta) {
   return delta.diff.records
@@ -253,6 +260,7 @@ export function diffRecordsJson(delta: Delta) {
         row: r.row ?? null,
         changes: r.changes ? r.changes.map((c) => ({ path: c.path, before: c.before ?? null, after: c.after ?? null })) : null,
         ...(r.retry ? { retry: true } : {}),
+        ...(waitingOf(delta, r) ? { waitingFor: waitingOf(delta, r) } : {}),
         ...(action ? { action } : {}),
       };
     });
@@ -281,6 +289,9 @@ export function printCounts(io: CliIo, delta: Delta): void {
   if (delta.leftOut.length > 0) {
     io.out(`  ${people(delta.leftOut.length)} of the last upload ${delta.leftOut.length === 1 ? 'is' : 'are'} in the file on rows with errors: not sent and not treated as leavers.\n`);
   }
+  if (delta.plan.waiting.length > 0) {
+    io.out(`  ${people(delta.plan.waiting.length)} failed last time because their manager is not in Entra, and the manager still is not: not sent again until the manager is (--full sends them anyway).\n`);
+  }
   if (delta.withheld > 0) {
     io.out(
       `  ${plural(delta.unidentified, 'row')} with errors ${delta.unidentified === 1 ? 'has' : 'have'} no readable externalId, so scimport cannot tell whether ${delta.unidentified === 1 ? 'it is' : 'they are'} among the ${plural(delta.withheld, 'leaver')}; ` +
@@ -294,7 +305,10 @@ export function printRecords(io: CliIo, delta: Delta): void {
   for (const r of delta.diff.records) {
     if (r.kind === 'unchanged') continue;
     const where = r.row !== undefined ? `row ${r.row}` : '';
-    const retry = r.retry ? ' (its last upload failed: sent again)' : '';
+    const manager = waitingOf(delta, r);
+    const retry = manager !== undefined
+      ? ` (its last upload failed because manager ${manager} is not in Entra: waits until that manager is)`
+      : r.retry ? ' (its last upload failed: sent again)' : '';
     const head = `${r.kind.padEnd(9)} ${where.padEnd(9)} externalId ${r.externalId}${retry}`;
     if (r.kind === 'missing') {
       io.out(`${head}: ${leaverAction(delta)}\n`);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadProfile, transformFile, type Finding, type TransformSummary } from '@scimport/core';
+import { checkAnnotatedCopyTarget, loadProfile, transformFile, writeAnnotatedCopy, type Finding, type TransformSummary } from '@scimport/core';
 import type { CliIo } from '../io';
 import { EXIT } from '../errors';
 import { findingJson, formatFinding, plural } from '../format';
@@ -12,6 +12,8 @@ export interface TransformArgs {
   sheet?: string;
   headerRow?: number;
   json?: boolean;
+  /** transform: also write a checked .xlsx copy of the input here (findings in the cells, a Status column, a summary). */
+  annotated?: string;
 }
 
 /** `--sheet 2` means the third sheet only when no sheet is named "2". Numbers are zero-based indexes. */
@@ -46,8 +48,27 @@ export async function runTransformLike(
 
 /** `scimport transform`: bulk-0001.json … and errors.csv in --out; exit 1 when some rows had errors. */
 export async function transformCommand(io: CliIo, args: TransformArgs): Promise<number> {
-  const summary = await runTransformLike(io, args, true);
+  const input = resolve(io.cwd, args.input);
+  const annotatedPath = args.annotated !== undefined ? resolve(io.cwd, args.annotated) : undefined;
+  // A copy that cannot be written is said before the transform, not after it.
+  if (annotatedPath) await checkAnnotatedCopyTarget(input, annotatedPath);
+  const findings: Finding[] = [];
+  const summary = await runTransformLike(io, args, true, annotatedPath ? (finding) => findings.push(finding) : undefined);
   const errors = summary.errors;
+  let annotated: { out: string; rows: number; annotated: number } | undefined;
+  if (annotatedPath) {
+    const { encoding, delimiter } = (await loadProfile(resolve(io.cwd, args.profile))).input ?? {};
+    const copy = await writeAnnotatedCopy({
+      input,
+      out: annotatedPath,
+      findings,
+      ...(summary.sheet !== undefined ? { sheet: summary.sheet } : {}),
+      headerRow: summary.headerRow,
+      ...(encoding !== undefined ? { encoding } : {}),
+      ...(delimiter !== undefined ? { delimiter } : {}),
+    });
+    annotated = { out: copy.out, rows: copy.rows, annotated: copy.annotated };
+  }
   if (args.json) {
     io.out(
       JSON.stringify({
@@ -59,6 +80,7 @@ export async function transformCommand(io: CliIo, args: TransformArgs): Promise<
         operations: summary.operations,
         errors,
         out: args.out ? resolve(io.cwd, args.out) : null,
+        ...(annotated ? { annotated } : {}),
       }) + '\n',
     );
   } else {
@@ -74,6 +96,7 @@ export async function transformCommand(io: CliIo, args: TransformArgs): Promise<
     io.out(`\nRead ${plural(summary.rows, 'row')} from ${where} (header on row ${summary.headerRow}).\n`);
     io.out(`${plural(summary.valid, 'row')} valid, ${plural(summary.invalid, 'row')} left out because of errors (${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}).\n`);
     io.out(`Wrote ${plural(summary.requests, 'bulk request')} (${plural(summary.operations, 'user')}) to ${outDir}, and the findings to ${resolve(outDir, 'errors.csv')}.\n`);
+    if (annotated) io.out(`Wrote a checked copy of the file to ${annotated.out}: ${plural(annotated.annotated, 'row')} of ${annotated.rows.toLocaleString('en-US')} with something to fix or check, in its Status and What to do columns.\n`);
   }
   return errors > 0 ? EXIT.FINDINGS : EXIT.OK;
 }

@@ -1,5 +1,6 @@
 /** The app shell: the steps on the left, the current screen on the right, errors in a banner on top. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { t } from '@scimport/messages';
 import { bridge } from './client';
 import { ErrorBanner, errorText } from './components/common';
 import { OutboxPanel } from './components/OutboxPanel';
@@ -42,7 +43,8 @@ export function App() {
   // Moving to another step puts the keyboard and screen reader at the top of the new screen.
   useEffect(() => {
     mainRef.current?.querySelector('h1')?.focus();
-    document.title = `${STEPS.find((s) => s.id === state.step)?.label ?? ''} — scimport`;
+    const step = STEPS.find((s) => s.id === state.step);
+    document.title = t('app.title', { step: step ? t(step.label) : '' });
   }, [state.step]);
 
   // The network is back: uploads waiting in the outbox go now rather than after their pause.
@@ -64,7 +66,7 @@ export function App() {
   return (
     <AppContext.Provider value={value}>
       <div className="shell">
-        <nav className="steps" aria-label="Steps">
+        <nav className="steps" aria-label={t('app.nav.label')}>
           <p className="brand">scimport</p>
           <ol>
             {STEPS.map((s, i) => (
@@ -79,18 +81,18 @@ export function App() {
                   <span className="step-number" aria-hidden="true">
                     {i + 1}
                   </span>
-                  {s.label}
+                  {t(s.label)}
                 </button>
               </li>
             ))}
           </ol>
           {state.profile && (
             <p className="profile-badge">
-              Profile: <strong>{state.profile.name}</strong> v{state.profile.version}
-              {state.dirty && <span className="unsaved"> (unsaved changes)</span>}
+              {t('app.nav.profile')} <strong>{state.profile.name}</strong> {t('app.nav.profileVersion', { version: state.profile.version })}
+              {state.dirty && <span className="unsaved"> {t('app.nav.unsaved')}</span>}
             </p>
           )}
-          {state.info && <p className="mode">{state.info.mode === 'web' ? 'Browser preview' : 'Desktop app'} · {state.info.version}</p>}
+          {state.info && <p className="mode">{t(state.info.mode === 'web' ? 'app.nav.modeWeb' : 'app.nav.modeDesktop', { version: state.info.version })}</p>}
         </nav>
         <main ref={mainRef}>
           <ErrorBanner message={error} onDismiss={() => setError(undefined)} />

@@ -67,9 +67,9 @@ export async function fileToBase64(file: File): Promise<string> {
   return btoa(binary);
 }
 
-/** Offers text as a download (the error report, the results): the app shows a save dialog, a browser saves it. */
-export function download(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offers a blob as a download: the app shows a save dialog, a browser saves it. */
+function offer(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
@@ -77,4 +77,17 @@ export function download(fileName: string, text: string, type = 'text/csv;charse
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Offers text as a download (the error report, the results). */
+export function download(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
+  offer(fileName, new Blob([text], { type }));
+}
+
+/** Offers bytes sent as base64 (the annotated workbook) as a download. */
+export function downloadBase64(fileName: string, dataBase64: string, type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'): void {
+  const binary = atob(dataBase64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  offer(fileName, new Blob([bytes], { type }));
 }

@@ -1,17 +1,19 @@
 /** The app's shared state: what is open, the profile being edited, and how far the person has got. */
 import { createContext, useContext } from 'react';
+import type { MessageKey } from '@scimport/messages';
 import type { AppInfo, DiffView, ProfileData, TableInfo, TargetSpec } from '../shared/contract';
 
 export type Step = 'start' | 'file' | 'mapping' | 'validation' | 'diff' | 'upload' | 'results';
 
-export const STEPS: { id: Step; label: string }[] = [
-  { id: 'start', label: 'Start' },
-  { id: 'file', label: 'File' },
-  { id: 'mapping', label: 'Mapping' },
-  { id: 'validation', label: 'Check' },
-  { id: 'diff', label: 'Changes' },
-  { id: 'upload', label: 'Upload' },
-  { id: 'results', label: 'Results' },
+/** The steps in order, each with its label's key in the message catalogue. */
+export const STEPS: { id: Step; label: MessageKey }[] = [
+  { id: 'start', label: 'app.step.start' },
+  { id: 'file', label: 'app.step.file' },
+  { id: 'mapping', label: 'app.step.mapping' },
+  { id: 'validation', label: 'app.step.check' },
+  { id: 'diff', label: 'app.step.changes' },
+  { id: 'upload', label: 'app.step.upload' },
+  { id: 'results', label: 'app.step.results' },
 ];
 
 export interface AppState {
@@ -23,6 +25,8 @@ export interface AppState {
   /** The profile has changes not saved yet. */
   dirty: boolean;
   autoMap?: { notes: string[]; unplaced: string[]; missingRequired: string[] };
+  /** Set when the open file lacks columns the profile's mapping reads (the mapping does not fit it). */
+  fit?: { missing: string[]; present: string[] };
   /** The row shown in the mapping preview (index among data rows). */
   previewIndex: number;
   validationJobId?: string;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Channel } from './channels';
+import { extensionSchema, mappingFormSchema, type MappingFormView, type MappingHintView } from './mapping-form';
 
 export { CHANNELS, isChannel, ipcName, type Channel } from './channels';
 
@@ -84,6 +85,17 @@ const profileSchema = z.looseObject({
   mapping: z.string().max(1_000_000),
 });
 
+/** The leavers policy and safety limits, as the Changes screen sets them. */
+const leaversSchema = z
+  .object({
+    policy: z.enum(['ignore', 'disable']),
+    maxDisablePercent: z.number().min(0).max(100).optional(),
+    maxDisableCount: z.number().int().min(0).optional(),
+    maxChangePercent: z.number().min(0).max(100).optional(),
+    maxChangeCount: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 export type ProfileData = z.infer<typeof profileSchema> & {
   description?: string;
   input?: { sheet?: string | number; headerRow?: number; encoding?: string; delimiter?: string; dateFormat?: string };
@@ -158,6 +170,43 @@ export interface FindingView {
   sheet?: string;
   row?: number;
   cells?: { header: string; letter: string }[];
+  /** Who the row is (display name, employee id), when it was mapped to a person. */
+  person?: { name?: string; externalId?: string };
+  /** The value at fault as the file shows it (the duplicated id, the country `UK`). */
+  value?: string;
+}
+
+/**
+ * One problem of a check, with the people it concerns (the core's FindingGroup): "WorkerID 1222 is used by 4
+ * different people" + "None of them is sent until each has their own WorkerID." Errors come first, then the
+ * largest. `count` people are concerned; `people` lists the first 200 (row order), so `count - people.length`
+ * more are not listed. `id` is stable for the same problem when the check runs again. `path` (SCIM) is for
+ * Technical details only; `title`, `advice` and `text` are in HR words from the message catalogue.
+ */
+export interface FindingGroupView {
+  id: string;
+  severity: 'error' | 'warning';
+  code: string;
+  title: string;
+  advice: string;
+  /** Title, the first few people and the advice as one paragraph (plain-text views). */
+  text: string;
+  count: number;
+  people: {
+    row?: number;
+    file?: string;
+    sheet?: string;
+    name?: string;
+    externalId?: string;
+    cells?: { header: string; letter: string }[];
+    /** This person's own value when the group gathers several (each sign-in name, each manager id). */
+    value?: string;
+  }[];
+  path?: string;
+  /** The one value the group is about (the duplicated id, the country code). */
+  value?: string;
+  /** The header(s) of the column(s) concerned. */
+  header?: string;
 }
 
 export interface TableInfo {
@@ -174,6 +223,12 @@ export interface TableInfo {
   encoding?: string;
   delimiter?: string;
   sizeBytes: number;
+  /**
+   * What the services chose when the caller did not say (no sheet, or no header row): the sheet (xlsx) and the
+   * header row, and one sentence why, for the File screen ("Opened the sheet “Staff” — the first with a header
+   * and rows of people; “Read me” has notes only."). Absent when the request named both.
+   */
+  chosen?: { sheet?: string; headerRow: number; reason: string };
 }
 
 export interface TableStatus {
@@ -221,12 +276,22 @@ export interface ValidationStatus {
   error?: BridgeErrorData;
 }
 
-export type DiffKindView = 'new' | 'changed' | 'unchanged' | 'missing' | 'returning';
+/** `retry`: unchanged in the file, sent again only because their last upload failed (see `DiffRecordView.retry`). */
+export type DiffKindView = 'new' | 'changed' | 'unchanged' | 'missing' | 'returning' | 'retry';
 
 export interface DiffView {
   diffId: string;
+  /** `changed` leaves out the retries (counted in `retries`). */
   counts: { new: number; changed: number; unchanged: number; missing: number; returning: number; alreadyDisabled: number };
+  /** People sent again only because their last upload failed (records of kind `retry`). */
+  retries: number;
+  /** People who failed for want of a manager still not in Entra: not sent until the manager is (kind `retry`). */
+  waiting: number;
+  /** Rows of the file with errors: not sent, never taken for leavers ("641 rows are held back — see Check"). */
+  heldBack: number;
   leaverPolicy: 'ignore' | 'disable';
+  /** The safety limits in force (the profile's, or the defaults where it sets none). */
+  thresholds: { maxDisablePercent: number; maxDisableCount: number; maxChangePercent: number; maxChangeCount: number };
   gate: { tripped: boolean; reasons: string[] };
   /** Operations to send for new, changed and returning people. */
   operations: number;
@@ -242,6 +307,9 @@ export interface DiffRecordView {
   row?: number;
   displayName?: string;
   changes?: { path: string; before: unknown; after: unknown }[];
+  /** Their last upload failed, so they are sent again; `reason` in HR words ("Their manager (employee id 1684) is not in Entra yet: …"). */
+  /** `waitingFor`: not sent this time — their manager (this employee id) is still not in Entra. */
+  retry?: { reason?: string; waitingFor?: string };
 }
 
 export interface BudgetView {
@@ -257,6 +325,25 @@ export interface PreflightView {
   /** The target did not answer at all (offline): an upload started now waits in the outbox until it does. */
   unreachable?: boolean;
   checks: { id: string; status: 'pass' | 'warn' | 'fail'; title: string; detail: string }[];
+  /**
+   * For the one line shown when every check passes (`ok`, reachable; only from `upload:preflight`): "Ready to send
+   * 359 people to {targetName} — 8 of today's 2,000 calls".
+   */
+  summary?: PreflightSummary;
+}
+
+export interface PreflightSummary {
+  /** People the upload sends (new, changed, returning, retries and leavers to disable). */
+  people: number;
+  /** Rows of the file with errors, not sent. */
+  heldBack: number;
+  /** Short name of the target: "the sandbox", or the tenant. */
+  targetName: string;
+  targetLabel: string;
+  callsNeeded: number;
+  /** Calls left today before this upload. */
+  callsLeftToday: number;
+  limit: number;
 }
 
 /** A provisioning job's state code, as the transport reads it. */
@@ -289,14 +376,24 @@ export interface UploadProgressView {
   etaMs?: number;
 }
 
+/** What happened to a person, for grouping the results. */
+export type ResultOutcome = 'created' | 'updated' | 'disabled' | 'failed' | 'skipped' | 'waiting';
+
 export interface ResultRowView {
   externalId: string;
   row: number | null;
+  /** Entra's provisioning action (create, update, disable, …); `none` while waiting for a result. */
   action: string;
+  /** success, failure, skipped, warning; `pending` while waiting for a result. */
   status: string;
+  outcome: ResultOutcome;
+  displayName?: string;
+  employeeId?: string;
   errorCode?: string;
   reason?: string;
   recommendedAction?: string;
+  /** A failure said in HR words (a manager reference names the manager and what to do). */
+  explanation?: string;
 }
 
 export interface UploadStatus {
@@ -311,7 +408,24 @@ export interface UploadStatus {
   people: number;
   remaining: number;
   progress: UploadProgressView;
-  results?: { complete: boolean; pending: number; note?: string; summary: Record<string, Record<string, number>>; rows: ResultRowView[] };
+  /**
+   * `rows`: every person of the run in the file's row order, those without a result yet as `waiting`; `groups`: the
+   * count of each outcome, always all six in this order: created, updated, disabled, failed, skipped, waiting.
+   */
+  results?: {
+    complete: boolean;
+    pending: number;
+    note?: string;
+    summary: Record<string, Record<string, number>>;
+    rows: ResultRowView[];
+    groups: { outcome: ResultOutcome; count: number }[];
+  };
+  /**
+   * Once the upload has ended (done, cancelled, failed): its comparison recomputed against the updated snapshot —
+   * what the next upload would send (zero when everything was accepted), with a new diffId for `upload:start`.
+   * The comparison the upload came from is refused by `upload:start` from the moment it starts.
+   */
+  nextDiff?: DiffView;
   /** A sentence for the status line. */
   message: string;
   error?: BridgeErrorData;
@@ -341,6 +455,14 @@ export interface AppInfo {
   secretsPersist: boolean;
 }
 
+/** A checked copy of the person's file (`validate:annotated`, `upload:annotated`): save `dataBase64` as `fileName`. */
+export interface AnnotatedFileView {
+  /** `<file>-checked.xlsx` or `<file>-results.xlsx`. */
+  fileName: string;
+  /** The .xlsx bytes, base64. */
+  dataBase64: string;
+}
+
 export interface RecentView {
   files: { path: string; name: string; openedAt: string }[];
   profiles: { path: string; name: string; version: number; savedAt: string }[];
@@ -358,7 +480,16 @@ export const REQUESTS = {
   'dialog:openFile': z.object({ purpose: z.enum(['table', 'profile', 'psd1']) }).strict(),
   'file:upload': z.object({ name: z.string().min(1).max(255), dataBase64: z.string().max(400 * 1024 * 1024) }).strict(),
   'file:open': z
-    .object({ path, sheet: z.union([z.string().max(255), z.number().int().min(0)]).optional(), headerRow: z.number().int().min(1).max(1_048_576).optional() })
+    .object({
+      path,
+      sheet: z.union([z.string().max(255), z.number().int().min(0)]).optional(),
+      headerRow: z.number().int().min(1).max(1_048_576).optional(),
+      /** The profile's `input` (its sheet and header row), applied unless `sheet` / `headerRow` say otherwise. */
+      profile: z
+        .object({ sheet: z.union([z.string().max(255), z.number().int().min(0)]).optional(), headerRow: z.number().int().min(1).max(1_048_576).optional() })
+        .strict()
+        .optional(),
+    })
     .strict(),
   'file:status': z.object({ tableId: id }).strict(),
   'file:rows': z.object({ tableId: id, ...page }).strict(),
@@ -373,13 +504,19 @@ export const REQUESTS = {
   'mapping:check': z.object({ mapping: z.string().max(1_000_000) }).strict(),
   'mapping:preview': z.object({ tableId: id, index: z.number().int().min(0), profile: profileSchema }).strict(),
   'mapping:tests': z.object({ profile: profileSchema }).strict(),
+  'mapping:toForm': z.object({ mapping: z.string().max(1_000_000), extension: extensionSchema.optional() }).strict(),
+  'mapping:fromForm': z.object({ form: mappingFormSchema, extension: extensionSchema.optional() }).strict(),
+  'mapping:hints': z.object({ tableId: id, mapping: z.string().max(1_000_000) }).strict(),
+  'mapping:fit': z.object({ tableId: id, mapping: z.string().max(1_000_000) }).strict(),
   'validate:start': z.object({ tableId: id, profile: profileSchema }).strict(),
   'validate:status': z.object({ jobId: id }).strict(),
   'validate:findings': z.object({ jobId: id, onlyErrors: z.boolean(), ...page }).strict(),
   'validate:cancel': z.object({ jobId: id }).strict(),
   'validate:report': z.object({ jobId: id }).strict(),
-  'diff:compute': z.object({ jobId: id, target: targetSchema }).strict(),
-  'diff:records': z.object({ diffId: id, kind: z.enum(['all', 'new', 'changed', 'unchanged', 'missing', 'returning']), ...page }).strict(),
+  'validate:groups': z.object({ jobId: id, onlyErrors: z.boolean() }).strict(),
+  'validate:annotated': z.object({ jobId: id }).strict(),
+  'diff:compute': z.object({ jobId: id, target: targetSchema, leavers: leaversSchema.optional() }).strict(),
+  'diff:records': z.object({ diffId: id, kind: z.enum(['all', 'new', 'changed', 'unchanged', 'missing', 'returning', 'retry']), ...page }).strict(),
   'upload:budget': z.object({ diffId: id }).strict(),
   'upload:testConnection': z.object({ target: targetSchema, diffId: id.optional() }).strict(),
   'upload:preflight': z.object({ diffId: id }).strict(),
@@ -401,6 +538,7 @@ export const REQUESTS = {
   'upload:cancel': z.object({ uploadId: id }).strict(),
   'upload:sendRest': z.object({ uploadId: id }).strict(),
   'upload:resultsReport': z.object({ uploadId: id }).strict(),
+  'upload:annotated': z.object({ uploadId: id }).strict(),
   'upload:outbox': empty,
   'upload:online': empty,
   'secrets:set': z.object({ tenantId: guidLike, clientId: guidLike, secret: z.string().min(1).max(4096) }).strict(),
@@ -429,11 +567,23 @@ export interface Responses {
   'mapping:check': { ok: true } | { ok: false; problem: MappingSyntaxProblem };
   'mapping:preview': { row: RowView; user?: unknown; findings: FindingView[]; syntax?: MappingSyntaxProblem };
   'mapping:tests': { results: ProfileTestView[] };
+  /** The mapping as the form shows it, attribute by attribute. */
+  'mapping:toForm': MappingFormView;
+  /** The form written as JSONata; `extension` when the form needs a custom attribute the profile lacks (the hire date). */
+  'mapping:fromForm': { mapping: string; extension?: NonNullable<ProfileData['extension']> };
+  /** Mistakes in the mapping for the open file's columns, where they are and in words. */
+  'mapping:hints': { hints: MappingHintView[] };
+  /** Which columns the mapping reads that the open file has (`present`) and has not (`missing`); fits when none is missing. */
+  'mapping:fit': { fits: boolean; missing: string[]; present: string[] };
   'validate:start': { jobId: string };
   'validate:status': ValidationStatus;
   'validate:findings': { total: number; findings: FindingView[] };
   'validate:cancel': { cancelled: boolean };
   'validate:report': { fileName: string; csv: string };
+  /** `heldBack`: rows with errors, not sent (0 until the check is done). */
+  'validate:groups': { groups: FindingGroupView[]; heldBack: number };
+  /** The checked file as an .xlsx (findings in the cells, Status and What to do per row, a Summary sheet), base64. */
+  'validate:annotated': AnnotatedFileView;
   'diff:compute': DiffView;
   'diff:records': { total: number; records: DiffRecordView[] };
   'upload:budget': BudgetView;
@@ -450,6 +600,8 @@ export interface Responses {
   'upload:cancel': UploadStatus;
   'upload:sendRest': { uploadId: string };
   'upload:resultsReport': { fileName: string; csv: string };
+  /** The uploaded file as an .xlsx with each person's outcome in its Status and What to do columns, base64. */
+  'upload:annotated': AnnotatedFileView;
   'upload:outbox': { uploads: UploadStatus[] };
   'upload:online': { retried: number };
   'secrets:set': { stored: true; persistent: boolean };

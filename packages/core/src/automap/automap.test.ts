@@ -166,9 +166,16 @@ describe('autoMap on other HR systems', () => {
       userType: 'Worker Type',
       active: 'Active Status',
       'phoneNumbers[type eq "work"].value': 'Work Phone',
+      userName: 'Primary Work Email',
     });
     expect(r.unplaced).toEqual(['Location', 'Time Type']);
-    expect(r.missingRequired).toEqual(['userName']);
+    // No UPN-like column: the work email becomes the sign-in name, and the notes say so.
+    expect(r.missingRequired).toEqual([]);
+    expect(r.placements).toContainEqual({ header: 'Primary Work Email', path: 'userName', confidence: 'synonym' });
+    expect(r.profile.mapping).toContain('"userName": `Primary Work Email`,');
+    expect(r.notes).toContain(
+      'No column looks like a sign-in name, so the email column “Primary Work Email” is used as the sign-in name. Change it if people sign in with another name.',
+    );
     expect(r.profile.mapping).toContain('"active": $bool(`Active Status`),');
     expect(r.profile.mapping).toContain('"hireDate": $entraDate(`Hire Date`, \'MM/dd/yyyy\')');
     expect(r.profile.mapping).toContain(`"emails": $exists(\`Primary Work Email\`) ? [

@@ -1,4 +1,5 @@
 import type { Profile } from '../profile/types';
+import { t } from '@scimport/messages';
 import { CoreError } from '../errors';
 import { SCIM_ENTERPRISE_USER } from '../types';
 import { bin, call, col, exprNode, printMapping, str, type Expr, type MapEntry, type MapNode } from './jsonata-text';
@@ -108,6 +109,16 @@ export function autoMap(headers: string[], options: AutoMapOptions = {}): AutoMa
     path: c.slot.path,
     confidence: c.confidence,
   }));
+
+  // Without a UPN-like column, the work email is the usual sign-in name (Entra's own default maps mail to
+  // userPrincipalName): a person then starts from a mapping that sends, and the note says what was chosen.
+  const emailSlot = bySlot.get('email');
+  const userNameSlot = SLOTS.find((s) => s.id === 'userName');
+  if (!bySlot.has('userName') && emailSlot && userNameSlot) {
+    bySlot.set('userName', { ...emailSlot, slot: userNameSlot });
+    placements.push({ header: emailSlot.header, path: userNameSlot.path, confidence: emailSlot.confidence });
+    notes.push(t('mapping.automap.emailAsSignIn', { header: emailSlot.header }));
+  }
 
   // employeeNumber is the same identifier as externalId in every export seen, unless the file has a
   // column named after the attribute itself (as CSV2SCIM's sample files do).

@@ -6,7 +6,7 @@ import diff from 'microdiff';
 import { CoreError } from '../errors';
 import type { ScimUser } from '../types';
 import { canonicalize, hashUser } from './canonical';
-import type { Snapshot, SnapshotRecord } from './snapshot';
+import type { FailureInfo, Snapshot, SnapshotRecord } from './snapshot';
 
 /**
  * - `new`: not in the snapshot (a new hire, or a first run).
@@ -41,6 +41,8 @@ export interface DiffRecord {
   data: ScimUser;
   /** True when the snapshot says this person's last upload failed, so they are sent again. */
   retry?: boolean;
+  /** Why that last upload failed, when the provisioning logs said. */
+  failure?: FailureInfo;
 }
 
 export interface DiffCounts {
@@ -156,7 +158,10 @@ export function diffUsers(current: Iterable<CurrentUser>, snapshot: Snapshot | R
       continue;
     }
     record.changes = changes;
-    if (failed) record.retry = true;
+    if (failed) {
+      record.retry = true;
+      if (last.failure) record.failure = last.failure;
+    }
   }
 
   for (const [externalId, last] of records) {
@@ -167,7 +172,10 @@ export function diffUsers(current: Iterable<CurrentUser>, snapshot: Snapshot | R
     }
     counts.missing++;
     const record: DiffRecord = { externalId, kind: 'missing', row: undefined, changes: undefined, data: last.data };
-    if (last.failedAt !== undefined) record.retry = true;
+    if (last.failedAt !== undefined) {
+      record.retry = true;
+      if (last.failure) record.failure = last.failure;
+    }
     out.push(record);
   }
   return { counts, records: out };

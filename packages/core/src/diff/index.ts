@@ -4,6 +4,8 @@ export {
   SnapshotStore,
   isDisableOnly,
   snapshotKeyFromEnv,
+  type FailedPerson,
+  type FailureInfo,
   type SnapshotRecord,
   type SnapshotStoreOptions,
   type SnapshotTarget,
@@ -28,3 +30,4 @@ export {
   type Thresholds,
   type UploadPlan,
 } from './plan';
+export { isManagerReference, isRetryOnly, managerIdOf, waitingForManager, type WaitingPerson } from './waiting';

@@ -9,6 +9,7 @@ import type { Profile, ProfileLeavers } from '../profile/types';
 import type { BulkOperation, ScimUser } from '../types';
 import { SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '../types';
 import type { DiffRecord, DiffResult } from './diff';
+import { isRetryOnly, waitingForManager, type WaitingPerson } from './waiting';
 
 /**
  * Thresholds used when the profile's `leavers` leaves one out. Disables: 10 % or 500 people, whichever is
@@ -69,6 +70,11 @@ export interface UploadPlan {
   heldBack: string[];
   /** Leavers not disabled this time because rows with errors have no readable externalId. */
   disablesWithheld: number;
+  /**
+   * People not sent again although their last upload failed: Entra could not find their manager, and the
+   * manager is still neither in Entra nor in this upload. They go once the manager does (or their row changes).
+   */
+  waiting: WaitingPerson[];
 }
 
 /** The thresholds a profile's leaver settings amount to. */
@@ -130,8 +136,11 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   const missing: DiffRecord[] = [];
   /** People still in the file whom the file itself now marks inactive: disables too, for the gate. */
   let deactivated = 0;
+  // Sending everyone (`full`) sends the waiting too: the person asked for it.
+  const waiting = options.full ? new Map<string, WaitingPerson>() : waitingForManager(diff.records);
 
   for (const record of diff.records) {
+    if (waiting.has(record.externalId)) continue;
     switch (record.kind) {
       case 'missing':
         missing.push(record);
@@ -158,7 +167,7 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   }
   // Sending again someone whose last upload failed, exactly as accepted before, changes nothing: a bad
   // first day (say, managers not yet provisioned) must not block the retry.
-  const retriesOnly = diff.records.filter((r) => r.kind === 'changed' && r.retry && (r.changes?.length ?? 0) === 0).length;
+  const retriesOnly = diff.records.filter(isRetryOnly).length;
 
   const { counts } = diff;
   const base = options.snapshotSize ?? counts.changed + counts.unchanged + counts.missing;
@@ -186,5 +195,6 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
     calls,
     heldBack,
     disablesWithheld: withhold ? leaving.length : 0,
+    waiting: [...waiting.values()],
   };
 }

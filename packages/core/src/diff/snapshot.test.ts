@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoreError, isCoreError } from '../errors';
 import { syntheticUsers } from '../__tests__/scim-users';
 import { Snapshot, SnapshotStore, snapshotKeyFromEnv } from './snapshot';
+import type { BulkOperation } from '../types';
 
 const target = { tenantId: 'contoso.onmicrosoft.com', jobId: 'API2AAD.0123456789abcdef.0123456789abcdef' };
 const posix = process.platform !== 'win32';
@@ -66,6 +67,24 @@ describe('SnapshotStore', () => {
     const loaded = await new SnapshotStore({ dir, key: Buffer.from(key) }).load(target);
     expect([...loaded.records]).toEqual([...snapshot.records]);
     if (posix) expect((await stat(store.pathFor(target))).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps why a person failed, in a line older readers still read, and forgets it once accepted', async () => {
+    const store = new SnapshotStore({ dir });
+    const snapshot = sample();
+    const reason = { externalId: 'E000004', errorCode: 'UnableToResolveReferenceAttributeValue', reason: 'The manager 1684 was not found.' };
+    expect(snapshot.markFailed([reason, 'nobody'], new Date('2025-03-01T08:11:00Z'))).toBe(1);
+    await store.save(target, snapshot);
+    const loaded = await store.load(target);
+    expect(loaded.records.get('E000004')).toMatchObject({ failedAt: '2025-03-01T08:11:00.000Z', failure: { errorCode: reason.errorCode, reason: reason.reason } });
+    // Marked without a reason (as before): no failure kept, and the line keeps its five elements.
+    expect(loaded.records.get('E000003')!.failure).toBeUndefined();
+    const lines = gunzipSync((await readFile(store.pathFor(target))).subarray(42)).toString('utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as unknown[]);
+    expect(lines.find((l) => l[0] === 'E000003')).toHaveLength(5);
+    expect(lines.find((l) => l[0] === 'E000004')).toHaveLength(6);
+    loaded.markAccepted([{ data: loaded.records.get('E000004')!.data as BulkOperation['data'] }]);
+    expect(loaded.records.get('E000004')!.failure).toBeUndefined();
+    expect(loaded.records.get('E000004')!.failedAt).toBeUndefined();
   });
 
   it('says clearly when the key is wrong or missing', async () => {

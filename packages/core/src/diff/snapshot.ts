@@ -21,7 +21,8 @@
  *   and for encrypted files the 16-byte GCM tag at the very end.
  *
  * Body lines: first `{"tenantId","jobId","savedAt","records":n}`, then one
- * `[externalId, hash, acceptedAt, failedAt|null, data]` per person. Streaming keeps memory to the records
+ * `[externalId, hash, acceptedAt, failedAt|null, data]` per person, with a sixth element
+ * `{errorCode?, reason?}` when the failure's reason is known (older readers ignore it; older files lack it). Streaming keeps memory to the records
  * themselves (measured with `pnpm bench`).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
@@ -54,7 +55,18 @@ export interface SnapshotRecord {
    * always sent again when the person is in the file, and disabled again (policy `disable`) when not.
    */
   failedAt?: string;
+  /** What the provisioning logs said about that failure, when known (to show "failed last time because …"). */
+  failure?: FailureInfo;
 }
+
+/** Why a person's last operation failed, as the provisioning logs said it. */
+export interface FailureInfo {
+  errorCode?: string;
+  reason?: string;
+}
+
+/** A person whose operation failed: the externalId alone, or with the reason from the provisioning logs. */
+export type FailedPerson = string | ({ externalId: string } & FailureInfo);
 
 const DISABLE_KEYS = new Set(['schemas', 'externalId', 'userName', 'active']);
 
@@ -106,15 +118,23 @@ export class Snapshot {
   /**
    * Marks people whose operation the provisioning logs report as failed. They stay in the snapshot (Entra
    * may still hold their previous state, and a leaver must still be disabled) but are no longer trusted:
-   * the next plan sends them again. Unknown externalIds are ignored. Returns how many were marked.
+   * the next plan sends them again. Each may carry the logs' errorCode and reason, kept with the mark.
+   * Unknown externalIds are ignored. Returns how many were marked.
    */
-  markFailed(externalIds: Iterable<string>, at: Date = new Date()): number {
+  markFailed(people: Iterable<FailedPerson>, at: Date = new Date()): number {
     const failedAt = at.toISOString();
     let n = 0;
-    for (const id of externalIds) {
+    for (const person of people) {
+      const id = typeof person === 'string' ? person : person.externalId;
       const record = this.records.get(id);
       if (!record) continue;
-      this.records.set(id, { ...record, failedAt });
+      const failure: FailureInfo = {};
+      if (typeof person !== 'string') {
+        if (person.errorCode) failure.errorCode = person.errorCode;
+        if (person.reason) failure.reason = person.reason;
+      }
+      // A new failure replaces the reason of an earlier one.
+      this.records.set(id, { hash: record.hash, data: record.data, acceptedAt: record.acceptedAt, failedAt, ...(Object.keys(failure).length > 0 ? { failure } : {}) });
       n++;
     }
     return n;
@@ -163,7 +183,7 @@ function targetDigest(target: { tenantId: string; jobId: string }): Buffer {
   return createHash('sha256').update(`scimport snapshot\n${target.tenantId.toLowerCase()}\n${target.jobId}`, 'utf8').digest();
 }
 
-type BodyLine = [string, string, string, string | null, ScimUser];
+type BodyLine = [string, string, string, string | null, ScimUser, FailureInfo?];
 
 interface BodyHeader {
   tenantId: string;
@@ -266,9 +286,10 @@ export class SnapshotStore {
         header = JSON.parse(line) as BodyHeader;
         return;
       }
-      const [externalId, hash, acceptedAt, failedAt, data] = JSON.parse(line) as BodyLine;
+      const [externalId, hash, acceptedAt, failedAt, data, failure] = JSON.parse(line) as BodyLine;
       const record: SnapshotRecord = { hash, data, acceptedAt };
       if (failedAt) record.failedAt = failedAt;
+      if (failedAt && failure && typeof failure === 'object') record.failure = failure;
       records.set(externalId, record);
     };
     const sink = async (source: AsyncIterable<Buffer>) => {
@@ -358,7 +379,7 @@ function* bodyLines(target: { tenantId: string; jobId: string }, snapshot: Snaps
   let batch = JSON.stringify(header) + '\n';
   let n = 0;
   for (const [externalId, r] of snapshot.records) {
-    const line: BodyLine = [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data];
+    const line: BodyLine = r.failure ? [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data, r.failure] : [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data];
     batch += JSON.stringify(line) + '\n';
     if (++n % LINES_PER_CHUNK === 0) {
       yield batch;

@@ -11,3 +11,6 @@ export type { ProfileTestResult } from './profile-tests';
 export { HELPER_FUNCTIONS } from './helpers';
 export type { HelperFunctionInfo } from './helpers';
 export { compileDatePattern, excelSerialToEntraDate, formatEntraDate, toEntraDate } from './dates';
+export * from './form/index';
+export { mappingHints } from './hints';
+export type { MappingHint, MappingHintOptions } from './hints';

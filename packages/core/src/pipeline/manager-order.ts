@@ -1,3 +1,4 @@
+import { t } from '@scimport/messages';
 import type { Finding } from '../types';
 import { SCIM_ENTERPRISE_USER } from '../types';
 
@@ -75,7 +76,8 @@ export function managerFirstOrder(entries: OrderEntry[]): ManagerOrder {
           return {
             severity: 'warning' as const,
             code: 'manager.cycle',
-            message: `The manager chain of \`${entry.externalId}\` (manager \`${entry.manager}\`) loops back on itself, so Entra cannot set every manager in it; correct the manager column so the chain ends at someone without a manager.`,
+            message: t('finding.manager.cycle', { id: entry.externalId, manager: entry.manager ?? '' }),
+            ...(entry.manager !== undefined ? { value: entry.manager } : {}),
             path: `${SCIM_ENTERPRISE_USER}.manager.value`,
             file,
             ...(sheet ? { sheet } : {}),

@@ -2,6 +2,8 @@ import type { CellRef, ColumnInfo, Finding, ScimUser, SourceRow } from '../types
 import type { Profile } from '../profile';
 import { compileMapping, mapRow, type CompiledMapping, type MappingLimits } from '../mapping';
 import { validateUser, type UserContext } from '../validate';
+import { personOf } from '../validate/words';
+import { t } from '@scimport/messages';
 
 /** What mapping and validating one row yields. */
 export interface RowResult {
@@ -65,7 +67,7 @@ export class RowProcessor {
       findings.push({
         severity: 'warning',
         code: 'cell.error',
-        message: `Cell ${cellError.letter}${row.origin.row} (${cellError.header}) holds the Excel error ${cellError.error}; it is treated as empty. Fix the formula in the workbook if the value matters.`,
+        message: t('finding.cell.error', { cell: `${cellError.letter}${row.origin.row}`, header: cellError.header, error: cellError.error }),
         ...context,
         cells: [{ header: cellError.header, letter: cellError.letter }],
       });
@@ -73,6 +75,9 @@ export class RowProcessor {
     const mapped = await mapRow(this.mapping, row, this.columns);
     findings.push(...mapped.findings);
     if (!mapped.user) return { row: row.origin.row, context, findings };
+    // The row's other findings (an error cell, a mapping slip) name the person too, when the row mapped to one.
+    const person = findings.length > 0 ? personOf(mapped.user) : undefined;
+    if (person) for (const finding of findings) finding.person ??= person;
     findings.push(...validateUser(mapped.user, this.profile, { ...context, cellsFor: this.cellsFor }));
     return { row: row.origin.row, user: mapped.user, context, findings };
   }

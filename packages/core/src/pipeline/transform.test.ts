@@ -81,8 +81,13 @@ describe('transformFile', () => {
     const a = await temp();
     const b = await temp();
     const input = join(MS, 'sample1-employeeData.csv');
-    const inProcess = await transformFile({ input, profile, outDir: a, workers: 0 });
-    const pooled = await transformFile({ input, profile, outDir: b, workers: 2 });
+    const found: [Finding[], Finding[]] = [[], []];
+    const inProcess = await transformFile({ input, profile, outDir: a, workers: 0, onFinding: (f) => found[0].push(f) });
+    const pooled = await transformFile({ input, profile, outDir: b, workers: 2, onFinding: (f) => found[1].push(f) });
+    // Findings name their person whichever thread mapped the row.
+    expect(found[0].length).toBeGreaterThan(0);
+    expect(found[1]).toEqual(found[0]);
+    expect(found[0].filter((f) => f.row !== undefined).every((f) => f.person?.externalId !== undefined)).toBe(true);
     expect(pooled.operations).toBe(inProcess.operations);
     expect(pooled.errors).toBe(inProcess.errors);
     expect(await readRequests(b)).toEqual(await readRequests(a));

@@ -10,6 +10,7 @@ import { openTable } from '../read';
 import { compileMapping, type MappingLimits } from '../mapping';
 import { FileChecks, errorReportHeader, errorReportLine } from '../validate';
 import { suggest } from '../validate/suggest';
+import { t } from '@scimport/messages';
 import { MAX_BULK_OPERATIONS, bulkFileName, toOperation } from '../bulk';
 import { InProcessRowMapper, type RowMapper, type RowMapperSetup, type RowResult } from './row-mapper';
 import { WorkerPoolRowMapper } from './worker-pool';
@@ -401,7 +402,7 @@ function noDataRows(rows: number, file: string, sheet: string | undefined, heade
     {
       severity: 'error',
       code: 'file.noRows',
-      message: `${file}${sheet ? `, sheet "${sheet}"` : ''} has a header on row ${headerRow} but no rows of people under it. Check that this is the right export (and that no filter hid the rows), or give the header row's number if the header was detected in the wrong place.`,
+      message: t('finding.file.noRows', { where: sheet ? t('finding.file.whereSheet', { file, sheet }) : t('finding.file.where', { file }), row: String(headerRow) }),
       file,
       ...(sheet ? { sheet } : {}),
     },
@@ -417,7 +418,7 @@ function unknownColumns(referenced: readonly string[], columns: ColumnInfo[], fi
       return {
         severity: 'warning' as const,
         code: 'mapping.unknownColumn',
-        message: `The mapping reads the column \`${name}\`, which is not in this file${close ? ` (did you mean \`${close}\`?)` : ''}; everything taken from it will be empty. Correct the name in the mapping, or check that this is the right file.`,
+        message: close ? t('finding.mapping.unknownColumn.near', { name, near: close }) : t('finding.mapping.unknownColumn', { name }),
         file,
         ...(sheet ? { sheet } : {}),
       };

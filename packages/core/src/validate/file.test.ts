@@ -16,10 +16,11 @@ function ctx(row: number, file = 'staff.csv', sheet?: string): UserContext {
   return { file, row, ...(sheet ? { sheet } : {}), cellsFor: (path) => CELLS[path] ?? [] };
 }
 
-function user(externalId: unknown, userName?: string, manager?: unknown): ScimUser {
+function user(externalId: unknown, userName?: string, manager?: unknown, displayName?: string): ScimUser {
   return {
     externalId,
     userName: userName ?? `${String(externalId)}@contoso.com`,
+    ...(displayName !== undefined ? { displayName } : {}),
     ...(manager !== undefined ? { [ENT]: { manager: { value: manager } } } : {}),
   };
 }
@@ -45,12 +46,13 @@ describe('FileChecks', () => {
       ['externalId.duplicate', 4, 'error'],
       ['externalId.duplicate', 6, 'error'],
     ]);
+    // The employee id is said by its column's header, as HR knows it.
     expect(findings[0]!.message).toBe(
-      'externalId `E1` is also used on rows 4 and 6; each person needs their own externalId, so none of these rows will be sent until the duplicates are fixed.',
+      'Worker ID `E1` is also used by rows 4 and 6; each person needs their own Worker ID, so none of these rows is sent until the duplicates are fixed.',
     );
     expect(findings[1]!.message).toContain('rows 2 and 6');
     expect(findings[2]!.message).toContain('rows 2 and 4');
-    expect(findings[0]).toMatchObject({ path: 'externalId', file: 'staff.csv', cells: CELLS.externalId });
+    expect(findings[0]).toMatchObject({ path: 'externalId', file: 'staff.csv', cells: CELLS.externalId, value: 'E1', person: { externalId: 'E1' } });
     expect(checks.rejectedRows()).toEqual(new Set([2, 4, 6]));
   });
 
@@ -67,7 +69,8 @@ describe('FileChecks', () => {
       ['userName.duplicate', 2, 'userName'],
       ['userName.duplicate', 3, 'userName'],
     ]);
-    expect(findings[0]!.message).toContain('user principal name');
+    expect(findings[0]!.message).toContain('Sign-in name `ada@contoso.com`');
+    expect(findings[0]!.message).not.toContain('userName');
     expect(findings[0]!.message).toContain('row 3');
     expect(findings[0]!.cells).toEqual(CELLS.userName);
     expect(checks.rejectedRows()).toEqual(new Set([2, 3]));
@@ -76,7 +79,24 @@ describe('FileChecks', () => {
   it('lists at most ten other rows', () => {
     const findings = run(Array.from({ length: 14 }, (_, i) => user('SAME', `u${i}@x.com`))).finish();
     expect(findings).toHaveLength(14);
-    expect(findings[0]!.message).toContain('rows 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 3 more');
+    expect(findings[0]!.message).toContain('rows 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, and 3 more');
+  });
+
+  it('names the people of the other rows and of the row itself', () => {
+    const checks = run([
+      user('1222', 'EMP1222', undefined, 'Talya Fleeta'),
+      user('1300', 'EMP1300', undefined, 'Someone Else'),
+      user('1222', 'EMP1222b', undefined, 'Aurelie Glovsky'),
+      user('1222', 'EMP1222c'),
+    ]);
+    const findings = checks.finish();
+    expect(findings.map((f) => [f.row, f.person])).toEqual([
+      [2, { name: 'Talya Fleeta', externalId: '1222' }],
+      [4, { name: 'Aurelie Glovsky', externalId: '1222' }],
+      [5, { externalId: '1222' }],
+    ]);
+    expect(findings[0]!.message).toContain('also used by Aurelie Glovsky (row 4) and row 5;');
+    expect(findings[2]!.message).toContain('also used by Talya Fleeta (row 2) and Aurelie Glovsky (row 4);');
   });
 
   it('warns when a manager is not in the file, without rejecting the row', () => {
@@ -90,7 +110,10 @@ describe('FileChecks', () => {
       row: 2,
       cells: CELLS[`${ENT}.manager.value`],
     });
-    expect(findings[0]!.message).toContain('may already exist in Entra; if not, the manager reference will fail');
+    expect(findings[0]!.message).toBe(
+      'Manager `89607` is not the employee id of anyone in this file: fine if the manager is already in Entra; if not, the manager link will fail, so check the Manager ID column.',
+    );
+    expect(findings[0]).toMatchObject({ value: '89607', person: { externalId: 'E1' } });
     expect(checks.rejectedRows()).toEqual(new Set());
   });
 

@@ -1,12 +1,14 @@
 /**
  * Rules that need the whole file: duplicate externalIds and userNames, and manager references that
- * point outside the file. Only identifiers and row locations are kept, so memory stays small and linear
- * in the number of rows.
+ * point outside the file. Only identifiers, row locations and each row's name (packed) are kept, so memory
+ * stays small and linear in the number of rows.
  */
-import type { CellRef, Finding, ScimUser } from '../types';
+import { t, type MessageKey, type MessageValues } from '@scimport/messages';
+import type { CellRef, Finding, FindingPerson, ScimUser } from '../types';
 import { SCIM_ENTERPRISE_USER } from '../types';
 import { CoreError } from '../errors';
 import type { UserContext, ValidationCode } from './user';
+import { fieldName, listOf, nameOf, shorten } from './words';
 
 const MANAGER_PATH = `${SCIM_ENTERPRISE_USER}.manager.value`;
 /** How many other rows a duplicate finding lists before "and N more". */
@@ -71,6 +73,66 @@ class RowLocations {
   }
 }
 
+/** Rows per packed chunk of names. */
+const PEOPLE_CHUNK = 1024;
+/** Separates a row's name from its employee id inside a packed entry (never in a trimmed cell's text). */
+const PERSON_SEPARATOR = '\u001f';
+
+/**
+ * Each row's name and employee id, for naming people in findings. Which rows end up in a finding is only
+ * known once the whole file is read, so every row's is kept — packed: every 1,024 rows are joined into
+ * one flat string with their end offsets in a typed array (about 4 bytes a row plus the characters). Held
+ * one by one, 100k short strings cost several times that, and strings cut from a larger text (a CSV
+ * chunk) would keep that text alive.
+ */
+class PeopleOfRows {
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  private ends = new Uint32Array(PEOPLE_CHUNK);
+  private length = 0;
+  private offset = 0;
+
+  push(name: string | undefined, externalId: string | undefined): void {
+    const entry = name === undefined && externalId === undefined ? '' : `${name ?? ''}${PERSON_SEPARATOR}${externalId ?? ''}`;
+    if (this.length === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.offset += entry.length;
+    this.ends[this.length++] = this.offset;
+    this.pending.push(entry);
+    if (this.pending.length === PEOPLE_CHUNK) {
+      this.chunks.push(this.pending.join(''));
+      this.pending = [];
+      this.offset = 0;
+    }
+  }
+
+  at(index: number): FindingPerson | undefined {
+    const entry = this.entry(index);
+    if (!entry) return undefined;
+    const cut = entry.indexOf(PERSON_SEPARATOR);
+    const person: FindingPerson = {};
+    if (cut > 0) person.name = entry.slice(0, cut);
+    if (cut < entry.length - 1) person.externalId = entry.slice(cut + 1);
+    return person;
+  }
+
+  nameAt(index: number): string | undefined {
+    const entry = this.entry(index);
+    const cut = entry ? entry.indexOf(PERSON_SEPARATOR) : 0;
+    return cut > 0 ? entry!.slice(0, cut) : undefined;
+  }
+
+  private entry(index: number): string | undefined {
+    const chunk = Math.floor(index / PEOPLE_CHUNK);
+    return chunk < this.chunks.length
+      ? this.chunks[chunk]!.slice(index % PEOPLE_CHUNK === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!)
+      : this.pending[index % PEOPLE_CHUNK];
+  }
+}
+
 function addRow(map: Map<string, Entry>, value: string, index: number): void {
   const key = value.toLowerCase();
   const entry = map.get(key);
@@ -96,10 +158,6 @@ function managerOf(user: ScimUser): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-function shorten(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
-}
-
 /**
  * Cross-row checks over one upload (one file, or several files sent together). Call `add` for every
  * mapped user in order, then `finish` once.
@@ -117,6 +175,8 @@ export class FileChecks {
    * integers, and the file and sheet once per run of rows from the same source.
    */
   private readonly rows = new RowLocations();
+  private readonly people = new PeopleOfRows();
+  private readonly fields = new WeakMap<CellRef[], Map<string, string>>();
   /** The cells each row's identifiers came from; rows sharing the same cells share one record. */
   private readonly cells: Array<CellsOfRow | undefined> = [];
   private lastCells: CellsOfRow | undefined;
@@ -138,6 +198,7 @@ export class FileChecks {
     }
     const index = this.rows.length;
     this.rows.push(ctx.file, ctx.sheet, ctx.row);
+    this.people.push(nameOf(user), typeof user.externalId === 'string' || typeof user.externalId === 'number' ? shorten(String(user.externalId).trim()) : undefined);
     if (hasErrors) this.erroneous.add(index);
 
     const externalId = typeof user.externalId === 'string' && user.externalId.trim() !== '' ? user.externalId : undefined;
@@ -211,13 +272,13 @@ export class FileChecks {
   private managerFinding(index: number, value: string, rejected: Set<number>): Finding | undefined {
     const entry = this.externalIds.get(value.toLowerCase());
     if (entry === undefined) {
-      return this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH,
-        `Manager \`${shorten(value)}\` is not an externalId in this file: the manager may already exist in Entra; if not, the manager reference will fail, so check the manager column.`);
+      const header = this.fieldOf('manager.value', this.cells[index]?.manager ?? NO_CELLS);
+      return this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH, 'finding.manager.notInFile', { value: shorten(value), header }, value);
     }
     const list = rowsOf(entry);
     if (list.every((i) => rejected.has(i) || this.erroneous.has(i))) {
-      return this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH,
-        `Manager \`${shorten(value)}\` (${this.describeRows(list, index)}) has errors and will not be sent, so unless the manager already exists in Entra the manager reference will fail; fix the manager's row first.`);
+      return this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH, 'finding.manager.rejected',
+        { value: shorten(value), others: this.describeRows(list, index) }, value);
     }
     return undefined;
   }
@@ -233,7 +294,7 @@ export class FileChecks {
       else byIndex.set(index, [make]);
     };
 
-    const duplicates = (map: Map<string, Entry>, code: ValidationCode, path: 'externalId' | 'userName', what: (value: string, others: string) => string) => {
+    const duplicates = (map: Map<string, Entry>, code: ValidationCode, path: 'externalId' | 'userName', key: MessageKey) => {
       for (const entry of map.values()) {
         if (typeof entry.rows === 'number') continue;
         const value = shorten(entry.shown);
@@ -242,16 +303,16 @@ export class FileChecks {
           const rows = entry.rows;
           push(index, () => {
             let others = this.describeRows(rows.filter((i) => i !== index), index);
-            if (entry.mixedCase) others += ' (Entra ignores upper/lower case here)';
-            return this.finding(index, 'error', code, path, what(value, others));
+            if (entry.mixedCase) others = t('finding.rows.mixedCase', { list: others });
+            // The employee id is said by its column's header (WorkerID), as HR calls it.
+            const field = this.fieldOf(path, this.cells[index]?.[path] ?? NO_CELLS);
+            return this.finding(index, 'error', code, path, key, { field, value, others }, entry.shown);
           });
         }
       }
     };
-    duplicates(this.externalIds, 'externalId.duplicate', 'externalId', (value, others) =>
-      `externalId \`${value}\` is also used on ${others}; each person needs their own externalId, so none of these rows will be sent until the duplicates are fixed.`);
-    duplicates(this.userNames, 'userName.duplicate', 'userName', (value, others) =>
-      `userName \`${value}\` is also used on ${others}; Entra needs a unique user principal name for each person, so none of these rows will be sent until each has a different userName.`);
+    duplicates(this.externalIds, 'externalId.duplicate', 'externalId', 'finding.externalId.duplicate');
+    duplicates(this.userNames, 'userName.duplicate', 'userName', 'finding.userName.duplicate');
 
     this.result = { findings: undefined, duplicates: byIndex, rejected };
     return this.result;
@@ -275,28 +336,51 @@ export class FileChecks {
     return new Set(this.decide().rejected);
   }
 
-  private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, message: string): Finding {
+  /** The attribute said by its column's header; rows share their cell lists, so each is worded once. */
+  private fieldOf(label: string, cells: CellRef[]): string {
+    let byLabel = this.fields.get(cells);
+    if (!byLabel) this.fields.set(cells, (byLabel = new Map()));
+    let field = byLabel.get(label);
+    if (field === undefined) byLabel.set(label, (field = fieldName(label, cells, true)));
+    return field;
+  }
+
+  private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, key: MessageKey, values: MessageValues, value: string): Finding {
     const loc = this.rows.at(index);
-    const finding: Finding = { severity, code, path, message, file: loc.file };
+    const finding: Finding = { severity, code, path, message: t(key, values), file: loc.file };
     if (loc.sheet !== undefined) finding.sheet = loc.sheet;
     finding.row = loc.row;
     const cells = this.cells[index];
     const refs = path === 'externalId' ? cells?.externalId : path === 'userName' ? cells?.userName : cells?.manager;
     if (refs && refs.length > 0) finding.cells = refs;
+    const person = this.people.at(index);
+    if (person) finding.person = person;
+    finding.value = shorten(value);
     return finding;
   }
 
-  /** "rows 7 and 12" when all are in the same file and sheet as `self`, else "staff.csv row 7, …". */
+  /**
+   * The other rows, by name where known: "Aurelie Glovsky (row 499) and row 786"; "rows 7 and 12" when
+   * no name is known; "staff.csv row 7" when a row is in another file or sheet than `self`.
+   */
   private describeRows(indexes: number[], self: number): string {
     const here = this.rows.at(self);
-    const shown = indexes.slice(0, MAX_LISTED).map((i) => this.rows.at(i));
+    const shown = indexes.slice(0, MAX_LISTED).map((i) => ({ ...this.rows.at(i), name: this.people.nameAt(i) }));
     const sameSource = shown.every((r) => r.file === here.file && r.sheet === here.sheet);
-    const parts = shown.map((r) =>
-      sameSource ? String(r.row) : `${r.file}${r.sheet !== undefined ? ` sheet "${r.sheet}"` : ''} row ${r.row}`);
     const more = indexes.length - shown.length;
-    if (more > 0) parts.push(`${more} more`);
-    const list = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-    if (!sameSource) return list;
-    return `${indexes.length === 1 ? 'row' : 'rows'} ${list}`;
+    const tail = more > 0 ? [t('finding.rows.more', { count: more })] : [];
+    if (sameSource && shown.every((r) => r.name === undefined)) {
+      const list = listOf([...shown.map((r) => String(r.row)), ...tail]);
+      return t(indexes.length === 1 ? 'finding.rows.one' : 'finding.rows.many', { row: list, list });
+    }
+    const parts = shown.map((r) => {
+      const row = String(r.row);
+      if (sameSource) return r.name !== undefined ? t('finding.rows.named', { name: r.name, row }) : t('finding.rows.one', { row });
+      const where = r.sheet !== undefined
+        ? t('finding.rows.elsewhereSheet', { file: r.file, sheet: r.sheet, row })
+        : t('finding.rows.elsewhere', { file: r.file, row });
+      return r.name !== undefined ? t('finding.rows.namedElsewhere', { name: r.name, where }) : where;
+    });
+    return listOf([...parts, ...tail]);
   }
 }

@@ -75,7 +75,10 @@ describe('validateUser on a clean user', () => {
       sheet: 'People',
       row: 7,
       cells: [{ header: 'Worker ID', letter: 'A' }],
+      person: { name: 'Ada Lovelace', externalId: '701984' },
     });
+    // The employee id is said by its column's header.
+    expect(finding!.message).toMatch(/^Worker ID is the number 701984/);
   });
 
   it('omits sheet and cells when there are none', () => {
@@ -95,6 +98,23 @@ describe('validateUser on a clean user', () => {
       expect(f.message).toMatch(/[.?)]$/);
     }
   });
+
+  it('speaks HR words: no SCIM paths, standard numbers or userName in what a person reads', () => {
+    const messy = valid({
+      userName: 'EMP1', externalId: ' E1 ', emails: [{ value: 'bad', type: 'Work' }], active: 'true',
+      addresses: [{ type: 'work', country: 'UK' }], [ENT]: { manager: { value: ' E1 ' } }, [NS]: { hireDate: '2021-05-01' },
+    });
+    const findings = check(messy);
+    expect(findings.length).toBeGreaterThanOrEqual(6);
+    for (const f of findings) {
+      expect(f.message).not.toMatch(/SCIM|ISO 3166|userName|externalId|urn:|\[\d+\]|manager\.value/);
+      // …while Technical details keep the SCIM path.
+      expect(f.path).toBeTruthy();
+    }
+    expect(only(findings, 'email.invalid').message).toMatch(/^Email `bad` is not an email address Entra accepts/);
+    expect(only(findings, 'type.unknown').message).toMatch(/^Email type is `Work`.*use `work`/);
+    expect(only(findings, 'value.dateOnly').message).toMatch(/^`hireDate` is the date `2021-05-01` without a time/);
+  });
 });
 
 describe("Microsoft's sample payloads", () => {
@@ -107,7 +127,7 @@ describe("Microsoft's sample payloads", () => {
       'warning:schemas.unexpected:schemas',
     ]);
     expect(only(f1, 'attribute.case').message).toBe(
-      '`username` is not a SCIM User attribute — did you mean `userName`? Entra matches attribute names case-sensitively, so rename it in the mapping.',
+      'The mapping writes `username`: did you mean `userName`? Entra tells upper and lower case apart in attribute names, so rename it in the mapping.',
     );
     // The case slip is reported once, not again as a missing userName.
     expect(f1.some((f) => f.code === 'userName.missing')).toBe(false);
@@ -172,7 +192,7 @@ describe('externalId', () => {
   it('must be text: a number is an error that points at $string', () => {
     const f = only(check(valid({ externalId: 701984 })), 'value.notString');
     expect(f.severity).toBe('error');
-    expect(f.message).toBe('`externalId` is the number 701984 but must be text; wrap the expression with $string() in the mapping.');
+    expect(f.message).toBe('Employee id is the number 701984 but must be text; wrap the expression with $string() in the mapping.');
   });
 
   it('must not be empty, blank or null', () => {
@@ -275,13 +295,15 @@ describe('types from the SCIM schema', () => {
   it('active must be a boolean; text "true" points at $bool', () => {
     const f = only(check(valid({ active: 'true' })), 'value.notBoolean');
     expect(f.severity).toBe('error');
-    expect(f.message).toBe('`active` is the text `true` but must be true or false; convert it with $bool() in the mapping.');
+    expect(f.message).toBe('Account enabled is the text `true` but must be true or false; convert it with $bool() in the mapping.');
     expect(check(valid({ active: false }))).toEqual([]);
   });
 
   it('strings must be strings', () => {
     expect(only(check(valid({ title: 12 })), 'value.notString').path).toBe('title');
-    expect(only(check(valid({ title: { a: 1 } })), 'value.notString').message).toContain('an object');
+    expect(only(check(valid({ title: { a: 1 } })), 'value.notString').message).toBe(
+      'Job title is a group of values but must be text; map a single text value to it.',
+    );
   });
 
   it('multi-valued attributes must be lists and single-valued ones must not', () => {
@@ -293,7 +315,7 @@ describe('types from the SCIM schema', () => {
   it('complex attributes must be objects', () => {
     const f = only(check(valid({ [ENT]: { manager: 'E1' } })), 'value.notObject');
     expect(f.path).toBe(`${ENT}.manager`);
-    expect(f.message).toContain('{ "value": … }');
+    expect(f.message).toContain('{ "value": ... }');
     expect(only(check(valid({ name: 'Ada' })), 'value.notObject').path).toBe('name');
   });
 
@@ -487,16 +509,29 @@ describe('Entra shape warnings', () => {
   it('warns when userName is not in user@domain form (it becomes the UPN)', () => {
     const finding = only(check(valid({ userName: 'EMP1222' })), 'userName.notUpn');
     expect(finding.severity).toBe('warning');
-    expect(finding.message).toMatch(/EMP1222/);
+    expect(finding.message).toBe(
+      'Sign-in name `EMP1222` is not an email-style name (name@your-domain), which Entra needs to sign the person in; on the Mapping screen, choose "Built as first.last@domain" for the sign-in name, or a column that holds work email addresses.',
+    );
+    expect(finding).toMatchObject({ value: 'EMP1222', person: { name: 'Ada Lovelace', externalId: 'E100' } });
     expect(check(valid({ userName: 'talya.fleeta@contoso.com' })).filter((f) => f.code === 'userName.notUpn')).toEqual([]);
   });
 
   it('warns on country codes that are not ISO 3166-1 alpha-2, suggesting GB for UK', () => {
     const uk = only(check(valid({ addresses: [{ type: 'work', country: 'UK' }] })), 'country.notIso');
     expect(uk.path).toBe('addresses[0].country');
-    expect(uk.message).toMatch(/`GB`/);
-    only(check(valid({ addresses: [{ type: 'work', country: 'Germany' }] })), 'country.notIso');
-    only(check(valid({ addresses: [{ type: 'work', country: 'XX' }] })), 'country.notIso');
+    expect(uk.message).toBe(
+      'Country `UK` is not a country code Entra accepts: use `GB` (United Kingdom); correct the country column, or translate it with a lookup table on the Mapping screen.',
+    );
+    expect(uk.value).toBe('UK');
+    const country = (value: string, cells: Record<string, CellRef[]> = {}) =>
+      only(validateUser(valid({ addresses: [{ type: 'work', country: value }] }), { extension }, ctx(2, cells)), 'country.notIso').message;
+    expect(country('Germany')).toContain('use `DE` (Germany)');
+    expect(country('USA')).toContain('use `US`');
+    expect(country('gb')).toContain('use `GB`');
+    expect(country('EU', { 'addresses[0].country': [{ header: 'CountryCode', letter: 'T' }] })).toBe(
+      'Country `EU` is a group of countries, not one country; put the two-letter code of the person\'s country (such as US, GB or DE) in the CountryCode column.',
+    );
+    expect(country('XX')).toContain('is not a country code Entra accepts; put the two-letter code');
     for (const ok of ['US', 'DE', 'FR', 'GB', 'IN']) {
       expect(check(valid({ addresses: [{ type: 'work', country: ok }] })).filter((f) => f.code === 'country.notIso')).toEqual([]);
     }

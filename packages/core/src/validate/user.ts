@@ -2,12 +2,15 @@
  * Per-user validation of a mapped SCIM user against the core User schema, the enterprise extension,
  * the profile's custom extension and the rules Entra's inbound provisioning enforces in practice.
  */
-import type { CellRef, Finding, ScimUser, Severity } from '../types';
+import { t, type MessageKey, type MessageValues } from '@scimport/messages';
+import type { CellRef, Finding, FindingPerson, ScimUser, Severity } from '../types';
 import { SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '../types';
 import type { Profile } from '../profile/types';
 import type { AttributeDef, AttributeTable } from './schema';
 import { CORE_TABLE, ENTERPRISE_TABLE, customTable } from './schema';
 import { suggest } from './suggest';
+import { countryName, countryVerdict } from './country';
+import { fieldName, listOf, personOf, shorten, shown as describe } from './words';
 
 /**
  * Where a mapped user came from. `cellsFor` answers which cells fed a SCIM path; paths look like
@@ -42,7 +45,7 @@ export const VALIDATION_CODES = {
   'userName.missing': 'The user has no userName.',
   'userName.empty': 'The userName is an empty or blank text.',
   'userName.notUpn': 'The userName is not in user@domain form, which Entra needs for the user principal name (warning).',
-  'country.notIso': 'An address country is not an ISO 3166-1 alpha-2 code such as US, GB, DE (warning).',
+  'country.notIso': 'An address country is not a two-letter code Entra accepts (ISO 3166-1 alpha-2) such as US, GB, DE; the finding names the code meant when it is clear (UK → GB) (warning).',
   'userName.duplicate': 'The same userName (UPN) appears on several rows; none of them is sent.',
   'id.present': 'The user carries an `id`; Entra assigns ids itself.',
   'schemas.invalid': 'The mapped `schemas` is not a list of texts; bulk requests replace it (warning).',
@@ -67,7 +70,6 @@ export const VALIDATION_CODES = {
 
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 
-const MAX_SHOWN = 60;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 // Deliberately loose: catches the mistakes HR files contain (blank, no @, spaces, no domain dot),
@@ -81,7 +83,7 @@ const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(['password']);
 interface Where {
   /** Full SCIM path (as in Finding.path). */
   path: string;
-  /** Path inside its schema, used in messages (the URN is noise for a person). */
+  /** Path inside its schema (the URN is noise for a person); turned into words for messages. */
   label: string;
   secret: boolean;
 }
@@ -92,28 +94,6 @@ function child(where: Where, name: string): Where {
 
 function item(where: Where, index: number): Where {
   return { path: `${where.path}[${index}]`, label: `${where.label}[${index}]`, secret: where.secret };
-}
-
-function shorten(text: string): string {
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
-}
-
-/** "the text `abc`", "the number 12", … — the value as a person would recognise it from the sheet. */
-function describe(value: unknown, secret: boolean): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list of ${value.length} value${value.length === 1 ? '' : 's'}`;
-  switch (typeof value) {
-    case 'string':
-      return secret ? 'a text' : `the text \`${shorten(value)}\``;
-    case 'number':
-      return secret ? 'a number' : `the number ${value}`;
-    case 'boolean':
-      return secret ? 'a boolean' : `the value ${value}`;
-    case 'object':
-      return 'an object';
-    default:
-      return `a value of type ${typeof value}`;
-  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -144,16 +124,42 @@ export function isPlausibleEmail(value: string): boolean {
 
 class Collector {
   readonly findings: Finding[] = [];
-  constructor(private readonly ctx: UserContext) {}
+  /** Worked out at the first finding: most people have none. */
+  private person: FindingPerson | undefined | null = null;
+  constructor(
+    private readonly ctx: UserContext,
+    private readonly user: ScimUser,
+  ) {}
 
-  add(severity: Severity, code: ValidationCode, path: string, message: string): void {
+  /**
+   * Records a finding whose sentence is the catalogue message `key` filled with `values`. `value` is the
+   * value at fault as the file shows it, for grouping (never a secret).
+   */
+  add(severity: Severity, code: ValidationCode, path: string, key: MessageKey, values?: MessageValues, value?: string): void {
     const { ctx } = this;
-    const finding: Finding = { severity, code, path, message, file: ctx.file };
+    const finding: Finding = { severity, code, path, message: t(key, values), file: ctx.file };
     if (ctx.sheet !== undefined) finding.sheet = ctx.sheet;
     finding.row = ctx.row;
     const cells = ctx.cellsFor(path);
     if (cells.length > 0) finding.cells = cells;
+    if (this.person === null) this.person = personOf(this.user);
+    if (this.person) finding.person = this.person;
+    if (value !== undefined) finding.value = shorten(value);
     this.findings.push(finding);
+  }
+
+  /**
+   * The attribute at `where` in a person's words: "Sign-in name", the column's header, or its name. The
+   * employee id is said by its header (WorkerID, Personnel number): that is what HR calls it.
+   */
+  field(where: Where, preferHeader = where.label === 'externalId'): string {
+    return fieldName(where.label, this.ctx.cellsFor(where.path), preferHeader);
+  }
+
+  /** The headers of the columns `path` came from ("CountryCode"), or undefined when none is known. */
+  headers(path: string): string | undefined {
+    const cells = this.ctx.cellsFor(path);
+    return cells.length > 0 ? listOf(cells.map((c) => c.header)) : undefined;
   }
 }
 
@@ -168,37 +174,40 @@ function checkAttribute(v: Validation, def: AttributeDef, value: unknown, where:
     return;
   }
   if (def.mutability === 'readOnly') {
-    v.out.add('warning', 'attribute.readOnly', where.path,
-      `\`${where.label}\` is read-only and Entra ignores it; remove it from the mapping.`);
+    v.out.add('warning', 'attribute.readOnly', where.path, 'finding.attribute.readOnly', { field: v.out.field(where), name: where.label });
     return;
   }
   if (def.multiValued) {
     if (!Array.isArray(value)) {
-      v.out.add('error', 'value.notList', where.path,
-        `\`${where.label}\` must be a list ([ … ]) but is ${describe(value, where.secret)}; wrap the value in [ ] in the mapping.`);
+      v.out.add('error', 'value.notList', where.path, 'finding.value.notList', { field: v.out.field(where), shown: describe(value, where.secret) });
       return;
     }
     value.forEach((element, i) => checkSingle(v, def, element, item(where, i)));
     if (def.sub?.byName.has('primary')) {
       const primaries = value.filter((e) => isPlainObject(e) && e.primary === true).length;
       if (primaries > 1) {
-        v.out.add('error', 'primary.multiple', where.path,
-          `\`${where.label}\` has ${primaries} entries marked primary: true but at most one may be; mark only one as primary in the mapping.`);
+        v.out.add('error', 'primary.multiple', where.path, 'finding.primary.multiple', { field: v.out.field(where), count: primaries });
       }
     }
     return;
   }
   if (Array.isArray(value)) {
-    v.out.add('error', 'value.notSingle', where.path,
-      `\`${where.label}\` takes one value but is ${describe(value, where.secret)}; map a single value to it.`);
+    v.out.add('error', 'value.notSingle', where.path, 'finding.value.notSingle', { field: v.out.field(where), shown: describe(value, where.secret) });
     return;
   }
   checkSingle(v, def, value, where);
 }
 
 function nullWarning(v: Validation, where: Where): void {
-  v.out.add('warning', 'value.null', where.path,
-    `\`${where.label}\` is null; leave it out of the mapping when there is no value, because a null may clear the value in Entra.`);
+  v.out.add('warning', 'value.null', where.path, 'finding.value.null', { field: v.out.field(where) });
+}
+
+/**
+ * The field and value of a wrong value, for its message. A plain function, not a closure in checkSingle:
+ * that runs for every attribute of every row, and a closure there is allocated (and named) on each call.
+ */
+function words(v: Validation, where: Where, value: unknown): MessageValues {
+  return { field: v.out.field(where), shown: describe(value, where.secret) };
 }
 
 function checkSingle(v: Validation, def: AttributeDef, value: unknown, where: Where): void {
@@ -206,37 +215,30 @@ function checkSingle(v: Validation, def: AttributeDef, value: unknown, where: Wh
     nullWarning(v, where);
     return;
   }
-  const shown = describe(value, where.secret);
   switch (def.type) {
     case 'string':
     case 'reference':
     case 'binary':
       if (typeof value !== 'string') {
-        const fix = typeof value === 'number' || typeof value === 'boolean'
-          ? 'wrap the expression with $string() in the mapping'
-          : 'map a single text value to it';
-        v.out.add('error', 'value.notString', where.path, `\`${where.label}\` is ${shown} but must be text; ${fix}.`);
+        const key = typeof value === 'number' || typeof value === 'boolean' ? 'finding.value.notString.convert' : 'finding.value.notString.single';
+        v.out.add('error', 'value.notString', where.path, key, words(v, where, value));
       } else if (def.format === 'email' && !isPlausibleEmail(value)) {
-        v.out.add('error', 'email.invalid', where.path,
-          `\`${where.label}\` is ${shown}, which is not a valid email address (name@domain.tld, no spaces); correct it in the file, or leave the email out when the cell is empty.`);
+        const secret = where.secret;
+        v.out.add('error', 'email.invalid', where.path, 'finding.email.invalid',
+          { field: v.out.field(where), value: secret ? '…' : shorten(value) }, secret ? undefined : value);
       }
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') {
-        v.out.add('error', 'value.notBoolean', where.path,
-          `\`${where.label}\` is ${shown} but must be true or false; convert it with $bool() in the mapping.`);
-      }
+      if (typeof value !== 'boolean') v.out.add('error', 'value.notBoolean', where.path, 'finding.value.notBoolean', words(v, where, value));
       return;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        v.out.add('error', 'value.notInteger', where.path,
-          `\`${where.label}\` is ${shown} but must be a whole number; convert it with $number() in the mapping.`);
+        v.out.add('error', 'value.notInteger', where.path, 'finding.value.notInteger', words(v, where, value));
       }
       return;
     case 'decimal':
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        v.out.add('error', 'value.notNumber', where.path,
-          `\`${where.label}\` is ${shown} but must be a number; convert it with $number() in the mapping.`);
+        v.out.add('error', 'value.notNumber', where.path, 'finding.value.notNumber', words(v, where, value));
       }
       return;
     case 'dateTime':
@@ -251,52 +253,49 @@ function checkSingle(v: Validation, def: AttributeDef, value: unknown, where: Wh
 function checkDateTime(v: Validation, value: unknown, where: Where): void {
   if (typeof value === 'string' && isEntraDateTime(value)) return;
   if (typeof value === 'string' && DATE_ONLY.test(value)) {
-    v.out.add('error', 'value.dateOnly', where.path,
-      `\`${where.label}\` is the date \`${value}\` without a time, but Entra needs \`${value}T00:00:00Z\`; convert it with $entraDate() in the mapping.`);
+    v.out.add('error', 'value.dateOnly', where.path, 'finding.value.dateOnly', { field: v.out.field(where), value });
     return;
   }
-  v.out.add('error', 'value.notDateTime', where.path,
-    `\`${where.label}\` is ${describe(value, where.secret)}, which is not a date-time like 2021-05-01T00:00:00Z; convert it with $entraDate() in the mapping.`);
+  v.out.add('error', 'value.notDateTime', where.path, 'finding.value.notDateTime', { field: v.out.field(where), shown: describe(value, where.secret) });
 }
 
 function checkComplex(v: Validation, def: AttributeDef, value: unknown, where: Where): void {
   const sub = def.sub;
   if (!isPlainObject(value) || !sub) {
     const example = sub?.byName.has('value') ? 'value' : (sub?.names[0] ?? 'value');
-    v.out.add('error', 'value.notObject', where.path,
-      `\`${where.label}\` must be an object such as { "${example}": … } but is ${describe(value, where.secret)}; put the value inside the object in the mapping.`);
+    v.out.add('error', 'value.notObject', where.path, 'finding.value.notObject',
+      { field: v.out.field(where), example, shown: describe(value, where.secret) });
     return;
   }
   for (const key of Object.keys(value)) {
-    const subDef = lookup(v, sub, key, child(where, key), () => `a sub-attribute of \`${where.label}\``);
+    const subDef = lookup(v, sub, key, child(where, key), () => t('finding.attribute.what', { kind: 'sub', parent: v.out.field(where) }));
     if (subDef) checkAttribute(v, subDef, value[key], child(where, subDef.name));
   }
   const type = sub.byName.get('type');
   const typeValue = value.type;
   if (type && type.canonicalValues.length > 0 && typeof typeValue === 'string' && !type.canonicalValues.includes(typeValue)) {
     const near = type.canonicalValues.find((c) => c.toLowerCase() === typeValue.trim().toLowerCase());
-    const fix = near ? `use \`${near}\`` : `use one of ${type.canonicalValues.join(', ')}`;
-    v.out.add('warning', 'type.unknown', `${where.path}.type`,
-      `\`${where.label}.type\` is \`${shorten(typeValue)}\`, which is not one of ${type.canonicalValues.join(', ')}; Entra's attribute mappings look for these exact values, so ${fix}.`);
+    const typeWhere = child(where, 'type');
+    v.out.add('warning', 'type.unknown', typeWhere.path, near ? 'finding.type.unknown.near' : 'finding.type.unknown.list',
+      { field: v.out.field(typeWhere), value: shorten(typeValue), allowed: type.canonicalValues.join(', '), near: near ?? '' }, typeValue);
   }
 }
 
 /**
  * Finds `key` in `table`; reports a case slip or an unknown name (with a suggestion) and returns
- * undefined in those cases. `what` names the table in messages: "a SCIM User attribute", ….
+ * undefined in those cases. `what` names the table in messages: "an Entra user attribute", ….
  */
 function lookup(v: Validation, table: AttributeTable, key: string, where: Where, what: () => string): AttributeDef | undefined {
   const def = table.byName.get(key);
   if (def) return def;
   const near = table.byLower.get(key.toLowerCase());
   if (near) {
-    v.out.add('error', 'attribute.case', where.path,
-      `\`${where.label}\` is not ${what()} — did you mean \`${near.name}\`? Entra matches attribute names case-sensitively, so rename it in the mapping.`);
+    v.out.add('error', 'attribute.case', where.path, 'finding.attribute.case', { name: where.label, near: near.name });
     return undefined;
   }
   const guess = suggest(key, table.names);
-  const hint = guess ? ` — did you mean \`${guess}\`? Rename it in the mapping.` : '; remove it from the mapping or rename it to a known attribute.';
-  v.out.add('error', 'attribute.unknown', where.path, `\`${where.label}\` is not ${what()}${hint}`);
+  if (guess) v.out.add('error', 'attribute.unknown', where.path, 'finding.attribute.unknown.guess', { name: where.label, what: what(), guess });
+  else v.out.add('error', 'attribute.unknown', where.path, 'finding.attribute.unknown.none', { name: where.label, what: what() });
   return undefined;
 }
 
@@ -308,31 +307,29 @@ function checkUnknownTopLevel(v: Validation, key: string): void {
   const where = topLevel(key);
   const near = CORE_TABLE.byLower.get(key.toLowerCase());
   if (near) {
-    lookup(v, CORE_TABLE, key, where, () => 'a SCIM User attribute');
+    lookup(v, CORE_TABLE, key, where, () => t('finding.attribute.what', { kind: 'core' }));
     return;
   }
   // A core-level name that belongs to an extension: say where it goes rather than guessing a core name.
   const home = [ENTERPRISE_TABLE, v.custom].find((t) => t?.byLower.has(key.toLowerCase()));
   if (home) {
     const name = home.byLower.get(key.toLowerCase())!.name;
-    const kind = home === ENTERPRISE_TABLE ? 'enterprise extension' : "profile's custom extension";
-    v.out.add('error', 'attribute.unknown', where.path,
-      `\`${key}\` is not a core SCIM User attribute — it belongs inside the ${kind} block \`${home.urn}\` (as \`${name}\`); move it there in the mapping.`);
+    // The URN stays in this one: the fix is to move the attribute into that block of the mapping.
+    v.out.add('error', 'attribute.unknown', where.path, 'finding.attribute.elsewhere',
+      { name: key, kind: home === ENTERPRISE_TABLE ? 'enterprise' : 'custom', urn: home.urn, near: name });
     return;
   }
-  lookup(v, CORE_TABLE, key, where, () => 'a SCIM User attribute');
+  lookup(v, CORE_TABLE, key, where, () => t('finding.attribute.what', { kind: 'core' }));
 }
 
-function checkExtensionBlock(v: Validation, table: AttributeTable, value: unknown, urn: string, kind: string): void {
+function checkExtensionBlock(v: Validation, table: AttributeTable, value: unknown, urn: string, kind: 'enterprise' | 'custom'): void {
   if (!isPlainObject(value)) {
-    v.out.add('error', 'extension.notObject', urn,
-      `\`${urn}\` must be an object of ${kind} attributes ({ … }) but is ${describe(value, false)}; fix the mapping.`);
+    v.out.add('error', 'extension.notObject', urn, 'finding.extension.notObject', { urn, kind, shown: describe(value, false) });
     return;
   }
   for (const key of Object.keys(value)) {
     const where: Where = { path: `${urn}.${key}`, label: key, secret: false };
-    const def = lookup(v, table, key, where, () =>
-      table === v.custom ? "declared in the profile's custom extension (declare it there with its type)" : `an ${kind} attribute`);
+    const def = lookup(v, table, key, where, () => t('finding.attribute.what', { kind: table === v.custom ? 'custom' : 'enterprise' }));
     if (def) checkAttribute(v, def, value[key], { path: `${urn}.${def.name}`, label: def.name, secret: false });
   }
   checkRequired(v, table, value, urn);
@@ -344,75 +341,67 @@ function checkRequired(v: Validation, table: AttributeTable, block: Record<strin
     if (block && Object.hasOwn(block, def.name)) continue;
     // A case-slipped key was already reported; a second "missing" finding would only add noise.
     if (block && Object.keys(block).some((k) => k.toLowerCase() === def.name.toLowerCase())) continue;
-    v.out.add('error', 'attribute.required', `${urn}.${def.name}`,
-      `\`${def.name}\` is required by the profile's custom extension but is missing; map a column to it or fill the empty cells.`);
+    const where: Where = { path: `${urn}.${def.name}`, label: def.name, secret: false };
+    v.out.add('error', 'attribute.required', where.path, 'finding.attribute.required', { field: v.out.field(where) });
   }
 }
 
 function checkExtensionKey(v: Validation, key: string, value: unknown): void {
   if (key === SCIM_ENTERPRISE_USER) {
-    checkExtensionBlock(v, ENTERPRISE_TABLE, value, key, 'enterprise extension');
+    checkExtensionBlock(v, ENTERPRISE_TABLE, value, key, 'enterprise');
     return;
   }
   if (v.custom && key === v.custom.urn) {
-    checkExtensionBlock(v, v.custom, value, key, 'custom extension');
+    checkExtensionBlock(v, v.custom, value, key, 'custom');
     return;
   }
   if (key === SCIM_CORE_USER) {
-    v.out.add('error', 'extension.coreUrn', key,
-      `Core attributes must sit at the top level of the user, not inside \`${key}\`; move them out of that block in the mapping.`);
+    v.out.add('error', 'extension.coreUrn', key, 'finding.extension.coreUrn', { urn: key });
     return;
   }
   const known = [SCIM_ENTERPRISE_USER, SCIM_CORE_USER, ...(v.custom ? [v.custom.urn] : [])];
   const near = known.find((u) => u.toLowerCase() === key.toLowerCase());
   if (near) {
-    v.out.add('error', 'attribute.case', key,
-      `\`${key}\` differs from \`${near}\` only by case, and Entra matches schema URNs exactly; rename the block in the mapping.`);
+    v.out.add('error', 'attribute.case', key, 'finding.extension.case', { name: key, near });
     return;
   }
-  const message = v.custom
-    ? `\`${key}\` is not the profile's custom extension namespace (\`${v.custom.urn}\`); rename the block to that namespace or remove it from the mapping.`
-    : `\`${key}\` is not declared in the profile; declare this namespace and its attributes as the profile's custom extension, or remove the block from the mapping.`;
-  v.out.add('error', 'extension.undeclared', key, message);
+  if (v.custom) v.out.add('error', 'extension.undeclared', key, 'finding.extension.undeclared.other', { name: key, urn: v.custom.urn });
+  else v.out.add('error', 'extension.undeclared', key, 'finding.extension.undeclared.none', { name: key });
 }
 
 function checkExternalId(v: Validation, user: ScimUser): void {
   if (!Object.hasOwn(user, 'externalId')) {
     if (Object.keys(user).some((k) => k.toLowerCase() === 'externalid')) return; // case slip already reported
-    v.out.add('error', 'externalId.missing', 'externalId',
-      '`externalId` is missing; Entra matches people by it, so map the employee ID column to `externalId`.');
+    v.out.add('error', 'externalId.missing', 'externalId', 'finding.externalId.missing');
     return;
   }
   const value = user.externalId;
+  const where = topLevel('externalId');
   if (value === null) {
-    v.out.add('error', 'externalId.empty', 'externalId',
-      '`externalId` is null; Entra matches people by it, so fill the employee ID cell or fix the mapping.');
+    v.out.add('error', 'externalId.empty', 'externalId', 'finding.externalId.empty', { field: v.out.field(where) });
     return;
   }
   if (typeof value !== 'string') {
-    checkSingle(v, CORE_TABLE.byName.get('externalId')!, value, topLevel('externalId'));
+    checkSingle(v, CORE_TABLE.byName.get('externalId')!, value, where);
     return;
   }
   if (value.trim() === '') {
-    v.out.add('error', 'externalId.empty', 'externalId',
-      '`externalId` is empty; Entra matches people by it, so fill the employee ID cell or fix the mapping.');
+    v.out.add('error', 'externalId.empty', 'externalId', 'finding.externalId.empty', { field: v.out.field(where) });
   } else if (value.trim() !== value) {
-    v.out.add('warning', 'externalId.whitespace', 'externalId',
-      `\`externalId\` \`${shorten(value)}\` starts or ends with spaces, which Entra keeps when matching; trim it with $trim() in the mapping.`);
+    v.out.add('warning', 'externalId.whitespace', 'externalId', 'finding.externalId.whitespace',
+      { field: v.out.field(where), value: shorten(value) }, value);
   }
 }
 
 function checkUserName(v: Validation, user: ScimUser): void {
   if (!Object.hasOwn(user, 'userName')) {
     if (Object.keys(user).some((k) => k.toLowerCase() === 'username')) return; // case slip already reported
-    v.out.add('error', 'userName.missing', 'userName',
-      '`userName` is missing; every user needs one (it becomes the sign-in name), so map a column to `userName`.');
+    v.out.add('error', 'userName.missing', 'userName', 'finding.userName.missing');
     return;
   }
   const value = user.userName;
   if (value === null || (typeof value === 'string' && value.trim() === '')) {
-    v.out.add('error', 'userName.empty', 'userName',
-      '`userName` is empty; every user needs one (it becomes the sign-in name), so fill the cell or fix the mapping.');
+    v.out.add('error', 'userName.empty', 'userName', 'finding.userName.empty', { field: v.out.field(topLevel('userName')) });
   }
 }
 
@@ -422,32 +411,7 @@ const UPN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 function checkUpnShape(v: Validation, user: ScimUser): void {
   const value = user.userName;
   if (typeof value !== 'string' || value.trim() === '' || UPN.test(value)) return;
-  v.out.add('warning', 'userName.notUpn', 'userName',
-    `\`userName\` \`${shorten(value)}\` is not in user@domain form; Entra's default mapping makes it the user principal name, which needs a verified domain (for example with $upn(...) or & '@contoso.com' in the mapping).`);
-}
-
-const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
-/** Codes ICU accepts as aliases or groupings that are not ISO 3166-1 countries, with what was meant. */
-const NOT_ISO_COUNTRIES: Readonly<Record<string, string>> = { UK: 'GB', EU: '', UN: '', EZ: '', ZZ: '' };
-
-// Files repeat the same few countries on every row: decide each code once.
-const countryVerdicts = new Map<string, string | undefined>();
-
-function countryProblem(code: string): string | undefined {
-  if (countryVerdicts.has(code)) return countryVerdicts.get(code);
-  const verdict = decideCountry(code);
-  if (countryVerdicts.size < 10_000) countryVerdicts.set(code, verdict);
-  return verdict;
-}
-
-function decideCountry(code: string): string | undefined {
-  if (Object.hasOwn(NOT_ISO_COUNTRIES, code)) {
-    const meant = NOT_ISO_COUNTRIES[code];
-    return meant ? `is not an ISO 3166-1 code (use \`${meant}\`)` : 'is not a country';
-  }
-  if (!/^[A-Z]{2}$/.test(code)) return 'is not a two-letter ISO 3166-1 code';
-  if (/^(Q[M-Z]|X[A-Z]|AA)$/.test(code) || REGION_NAMES.of(code) === code) return 'is not a known ISO 3166-1 code';
-  return undefined;
+  v.out.add('warning', 'userName.notUpn', 'userName', 'finding.userName.notUpn', { value: shorten(value) }, value);
 }
 
 function checkCountries(v: Validation, user: ScimUser): void {
@@ -455,25 +419,29 @@ function checkCountries(v: Validation, user: ScimUser): void {
   if (!Array.isArray(addresses)) return;
   addresses.forEach((address, index) => {
     if (!isPlainObject(address) || typeof address.country !== 'string') return;
-    const problem = countryProblem(address.country);
-    if (problem) {
-      v.out.add('warning', 'country.notIso', `addresses[${index}].country`,
-        `Country \`${shorten(address.country)}\` ${problem}; SCIM and Entra's usage location expect ISO 3166-1 alpha-2 codes, so correct the column or translate it with $lookup.`);
+    const country = address.country;
+    const verdict = countryVerdict(country);
+    if (!verdict) return;
+    const path = `addresses[${index}].country`;
+    const values = { value: shorten(country), header: v.out.headers(path) ?? t('finding.country.column') };
+    if (verdict.kind === 'meant') {
+      v.out.add('warning', 'country.notIso', path, 'finding.country.meant',
+        { ...values, code: verdict.meant, country: countryName(verdict.meant) }, country);
+    } else {
+      v.out.add('warning', 'country.notIso', path, verdict.kind === 'region' ? 'finding.country.region' : 'finding.country.unknown', values, country);
     }
   });
 }
 
 function checkSchemas(v: Validation, value: unknown): void {
   if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) {
-    v.out.add('warning', 'schemas.invalid', 'schemas',
-      '`schemas` is not a list of schema URNs; the bulk request replaces it with the schemas actually used, so you can remove it from the mapping.');
+    v.out.add('warning', 'schemas.invalid', 'schemas', 'finding.schemas.invalid');
     return;
   }
   const expected = new Set([SCIM_CORE_USER, SCIM_ENTERPRISE_USER, ...(v.custom ? [v.custom.urn] : [])]);
   for (const urn of value as string[]) {
     if (!expected.has(urn)) {
-      v.out.add('warning', 'schemas.unexpected', 'schemas',
-        `\`schemas\` lists \`${shorten(urn)}\`, which this profile does not use; the bulk request replaces the list with the schemas actually used, so remove it from the mapping.`);
+      v.out.add('warning', 'schemas.unexpected', 'schemas', 'finding.schemas.unexpected', { urn: shorten(urn) });
     }
   }
 }
@@ -483,8 +451,8 @@ function checkManagerSelf(v: Validation, user: ScimUser): void {
   if (!isPlainObject(enterprise) || !isPlainObject(enterprise.manager)) return;
   const manager = enterprise.manager.value;
   if (typeof manager === 'string' && typeof user.externalId === 'string' && manager === user.externalId && manager !== '') {
-    v.out.add('warning', 'manager.self', `${SCIM_ENTERPRISE_USER}.manager.value`,
-      '`manager.value` is this person\'s own externalId; correct the manager column (leave it empty for someone without a manager).');
+    const where: Where = { path: `${SCIM_ENTERPRISE_USER}.manager.value`, label: 'manager.value', secret: false };
+    v.out.add('warning', 'manager.self', where.path, 'finding.manager.self', { field: v.out.field(where), value: shorten(manager) }, manager);
   }
 }
 
@@ -495,11 +463,10 @@ function checkManagerSelf(v: Validation, user: ScimUser): void {
  */
 export function validateUser(user: ScimUser, profile: Pick<Profile, 'extension'>, ctx: UserContext): Finding[] {
   const extension = profile.extension;
-  const v: Validation = { out: new Collector(ctx), custom: extension ? customTable(extension) : undefined };
+  const v: Validation = { out: new Collector(ctx, user), custom: extension ? customTable(extension) : undefined };
   // The type says object, but a mapping expression can yield anything; say so instead of crashing.
   if (!isPlainObject(user)) {
-    v.out.add('error', 'user.notObject', '',
-      `The mapping produced ${describe(user, false)} for this row instead of one user object; make the mapping return a single { … } object.`);
+    v.out.add('error', 'user.notObject', '', 'finding.user.notObject', { shown: describe(user, false) });
     return v.out.findings;
   }
 
@@ -512,7 +479,7 @@ export function validateUser(user: ScimUser, profile: Pick<Profile, 'extension'>
     }
     if (key === 'userName' && value === null) continue; // reported as userName.empty below
     if (key.toLowerCase() === 'id') {
-      v.out.add('error', 'id.present', key, `\`${key}\` must not be sent because Entra assigns ids itself; remove it from the mapping.`);
+      v.out.add('error', 'id.present', key, 'finding.id.present', { name: key });
       continue;
     }
     if (key.toLowerCase().startsWith(URN_PREFIX)) {

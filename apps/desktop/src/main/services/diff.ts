@@ -5,16 +5,20 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diffUsers, planUpload, SnapshotStore, type BulkRequest, type CurrentUser, type DiffResult, type Snapshot, type SnapshotTarget } from '@scimport/core';
+import { diffUsers, isRetryOnly, planUpload, resolveThresholds, SnapshotStore, type Profile, type ProfileLeavers, type BulkRequest, type CurrentUser, type DiffRecord, type DiffResult, type Snapshot, type SnapshotTarget } from '@scimport/core';
 import { SANDBOX_DEFAULTS } from '@scimport/emulator';
+import { t } from '@scimport/messages';
 import type { DiffRecordView, DiffView, TargetSpec } from '../../shared/contract';
 import { fail } from './errors';
 import { BoundedMap, newId } from './ids';
+import { displayNameOf, explainFailure, managerIdOf } from './people';
 import type { ValidationJob, ValidationService } from './validation';
 
 export interface DiffJob {
   id: string;
   validation: ValidationJob;
+  /** The check's profile, with the leavers policy and safety limits the person set on the Changes screen. */
+  profile: Profile;
   target: TargetSpec;
   snapshotTarget: Required<SnapshotTarget> & { servicePrincipalId: string };
   snapshot: Snapshot;
@@ -22,6 +26,15 @@ export interface DiffJob {
   view: DiffView;
   /** externalId → row of the file, for joining results back. */
   rows: Map<string, number>;
+  /** People not sent again yet: they failed for want of a manager who is still not in Entra (core's planUpload). */
+  waiting: Map<string, string>;
+  /** Set when an upload started from this comparison: its people were sent, so it must not be sent again. */
+  sent?: { targetLabel: string };
+}
+
+/** The kind a person is shown as: "retry" for the people sent again only because they failed last time. */
+function kindOf(record: DiffRecord): DiffRecordView['kind'] {
+  return isRetryOnly(record) ? 'retry' : record.kind;
 }
 
 /** Where a target's ids are: the sandbox's fixed ones, or the tenant's. */
@@ -33,16 +46,8 @@ export function targetIds(target: TargetSpec): { tenantId: string; servicePrinci
 
 /** One line naming where an upload goes, in words for the person choosing. */
 export function describeTarget(target: TargetSpec): string {
-  if (target.kind === 'sandbox') return 'the built-in sandbox on this computer (a rehearsal: nothing leaves this computer)';
-  return `Microsoft Entra ID (${target.cloud} cloud), tenant ${target.tenantId}, provisioning job ${target.jobId}`;
-}
-
-function displayName(data: Record<string, unknown>): string | undefined {
-  if (typeof data.displayName === 'string') return data.displayName;
-  const name = data.name as { givenName?: unknown; familyName?: unknown } | undefined;
-  const parts = [name?.givenName, name?.familyName].filter((p): p is string => typeof p === 'string');
-  if (parts.length) return parts.join(' ');
-  return typeof data.userName === 'string' ? data.userName : undefined;
+  if (target.kind === 'sandbox') return t('services.target.sandbox');
+  return t('services.target.tenant', { cloud: target.cloud, tenantId: target.tenantId, jobId: target.jobId });
 }
 
 export class DiffService {
@@ -53,9 +58,14 @@ export class DiffService {
     private readonly snapshots: () => Promise<SnapshotStore>,
   ) {}
 
-  async compute(jobId: string, target: TargetSpec): Promise<DiffView> {
+  /**
+   * Compares a check's people with what the target last accepted. `leavers` replaces the profile's leavers policy
+   * and safety limits for this comparison (and the upload started from it), as set on the Changes screen.
+   */
+  async compute(jobId: string, target: TargetSpec, leavers?: ProfileLeavers): Promise<DiffView> {
     const validation = this.validations.get(jobId);
-    if (validation.state !== 'done' || !validation.summary) fail('REFUSED', 'The check of the file has not finished; compare once it is done.');
+    const profile: Profile = leavers ? { ...validation.profile, leavers } : validation.profile;
+    if (validation.state !== 'done' || !validation.summary) fail('REFUSED', t('services.diff.checkNotDone'));
     const ids = targetIds(target);
     const store = await this.snapshots();
     const snapshot = await store.load(ids);
@@ -70,41 +80,73 @@ export class DiffService {
       }
     }
     const diff = diffUsers(current, snapshot);
-    const plan = planUpload(diff, validation.profile, { heldBack: heldBackOf(validation.summary) });
+    const plan = planUpload(diff, profile, { heldBack: heldBackOf(validation.summary) });
     const id = newId('diff');
+    const waiting = new Map(plan.waiting.map((w) => [w.externalId, w.manager]));
+    const retriesOnly = diff.records.filter(isRetryOnly).length;
+    const retries = retriesOnly - waiting.size;
     const view: DiffView = {
       diffId: id,
-      counts: diff.counts,
-      leaverPolicy: validation.profile.leavers?.policy ?? 'ignore',
+      // People sent again only because they failed last time are counted as retries, not as changed.
+      counts: { ...diff.counts, changed: diff.counts.changed - retriesOnly },
+      retries,
+      waiting: waiting.size,
+      heldBack: Math.max(0, validation.summary.rows - validation.summary.sent.length),
+      leaverPolicy: profile.leavers?.policy ?? 'ignore',
+      thresholds: resolveThresholds(profile.leavers),
       gate: plan.gate,
       operations: plan.operations.length,
       disables: plan.disables.length,
       calls: plan.calls,
       targetLabel: describeTarget(target),
     };
-    this.diffs.set(id, { id, validation, target, snapshotTarget: { ...ids }, snapshot, diff, view, rows });
+    this.diffs.set(id, { id, validation, profile, waiting, target, snapshotTarget: { ...ids }, snapshot, diff, view, rows });
     return view;
+  }
+
+  /**
+   * The same check compared again with the target's snapshot as it is now: after an upload, what the next one
+   * would send (zero when everything was accepted). Undefined when the check is no longer kept.
+   */
+  async recompute(diffId: string): Promise<DiffView | undefined> {
+    const job = this.diffs.get(diffId);
+    if (!job) return undefined;
+    try {
+      return await this.compute(job.validation.id, job.target, job.profile.leavers);
+    } catch {
+      return undefined;
+    }
   }
 
   get(diffId: string): DiffJob {
     const job = this.diffs.get(diffId);
-    if (!job) fail('NOT_FOUND', 'This comparison is no longer available. Compare again.');
+    if (!job) fail('NOT_FOUND', t('services.diff.gone'));
+    return job;
+  }
+
+  /** A comparison whose people have not been sent yet: the one thing `upload:start` accepts. */
+  unsent(diffId: string): DiffJob {
+    const job = this.get(diffId);
+    if (job.sent) fail('REFUSED', t('services.diff.alreadySent', { target: job.sent.targetLabel }));
     return job;
   }
 
   records(diffId: string, kind: DiffRecordView['kind'] | 'all', start: number, count: number): { total: number; records: DiffRecordView[] } {
-    const { diff } = this.get(diffId);
-    const list = kind === 'all' ? diff.records : diff.records.filter((r) => r.kind === kind);
+    const { diff, snapshot, waiting } = this.get(diffId);
+    const list = kind === 'all' ? diff.records : diff.records.filter((r) => kindOf(r) === kind);
     return {
       total: list.length,
       records: list.slice(start, start + count).map((r) => {
-        const name = displayName(r.data);
+        const name = displayNameOf(r.data);
+        const last = r.retry ? snapshot.records.get(r.externalId) : undefined;
+        const reason = last ? (explainFailure(last.failure ?? {}, managerIdOf(last.data)) ?? t('services.retry.unknown')) : undefined;
         return {
           externalId: r.externalId,
-          kind: r.kind,
+          kind: kindOf(r),
           ...(r.row !== undefined ? { row: r.row } : {}),
           ...(name ? { displayName: name } : {}),
           ...(r.changes ? { changes: r.changes } : {}),
+          ...(r.retry ? { retry: { ...(reason ? { reason } : {}), ...(waiting.has(r.externalId) ? { waitingFor: waiting.get(r.externalId)! } : {}) } } : {}),
         };
       }),
     };

@@ -69,10 +69,12 @@ describe('the whole flow through dispatch', () => {
     // The next comparison knows what the sandbox now holds.
     const again = await h.call('diff:compute', { jobId, target: { kind: 'sandbox' } });
     // The sample's managers are not in the file, so the sandbox fails both references (as Entra would):
-    // the reason reaches the person, and the next comparison sends them again instead of trusting them.
+    // the reason reaches the person, and the next comparison keeps them as retries waiting for their managers
+    // (sending them unchanged would fail the same way) instead of trusting them.
     expect(done.results?.rows[0]).toMatchObject({ status: 'failure', errorCode: 'UnableToResolveReferenceAttributeValue' });
     expect(done.message).toMatch(/1 person failed/);
-    expect(again.counts).toMatchObject({ new: 0, changed: 2 });
+    expect(again.counts).toMatchObject({ new: 0, changed: 0 });
+    expect(again).toMatchObject({ retries: 0, waiting: 2, operations: 0 });
 
     const history = await h.call('history:list', {});
     expect(history.entries).toHaveLength(2);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { HELPER_FUNCTIONS, SnapshotStore } from '@scimport/core';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@scimport/emulator';
 import { REQUESTS, isChannel, type Channel, type CheckedRequest, type Envelope, type Response } from '../../shared/contract';
+import { AnnotatedService } from './annotated';
 import { DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { newId } from './ids';
@@ -90,6 +91,7 @@ export function createServices(options: ServiceOptions): Services {
   // Uploads waiting in the outbox, or interrupted when the app closed, carry on as soon as the services start.
   const restored = uploads.restore().catch(() => 0);
   const jobs = new JobService(uploads.connector);
+  const annotated = new AnnotatedService(join(dataDir, 'work'), validations, diffs, uploads);
 
   const handlers: Handlers = {
     'app:info': () => ({
@@ -112,8 +114,8 @@ export function createServices(options: ServiceOptions): Services {
       await writeFile(path, Buffer.from(dataBase64, 'base64'), { mode: 0o600 });
       return { path };
     },
-    'file:open': async ({ path, sheet, headerRow }) => {
-      const info = await tables.open(path, { ...(sheet !== undefined ? { sheet } : {}), ...(headerRow !== undefined ? { headerRow } : {}) });
+    'file:open': async ({ path, sheet, headerRow, profile }) => {
+      const info = await tables.open(path, { ...(sheet !== undefined ? { sheet } : {}), ...(headerRow !== undefined ? { headerRow } : {}) }, profile);
       await recent.addFile(path, info.file).catch(() => undefined);
       return info;
     },
@@ -130,12 +132,18 @@ export function createServices(options: ServiceOptions): Services {
     'mapping:check': ({ mapping: text }) => mapping.check(text),
     'mapping:preview': ({ tableId, index, profile }) => mapping.preview(tableId, index, profile),
     'mapping:tests': ({ profile }) => mapping.tests(profile),
+    'mapping:toForm': ({ mapping: text, extension }) => mapping.toForm(text, extension),
+    'mapping:fromForm': ({ form, extension }) => mapping.fromForm(form, extension),
+    'mapping:hints': ({ tableId, mapping: text }) => mapping.hints(tableId, text),
+    'mapping:fit': ({ tableId, mapping: text }) => tables.fit(tableId, text),
     'validate:start': ({ tableId, profile }) => validations.start(tableId, profile),
     'validate:status': ({ jobId }) => validations.status(jobId),
     'validate:findings': ({ jobId, onlyErrors, start, count }) => validations.findings(jobId, onlyErrors, start, count),
     'validate:cancel': ({ jobId }) => ({ cancelled: validations.cancel(jobId) }),
     'validate:report': ({ jobId }) => validations.report(jobId),
-    'diff:compute': ({ jobId, target }) => diffs.compute(jobId, target),
+    'validate:groups': ({ jobId, onlyErrors }) => validations.groups(jobId, onlyErrors),
+    'validate:annotated': ({ jobId }) => annotated.validation(jobId),
+    'diff:compute': ({ jobId, target, leavers }) => diffs.compute(jobId, target, leavers),
     'diff:records': ({ diffId, kind, start, count }) => diffs.records(diffId, kind, start, count),
     'upload:budget': ({ diffId }) => uploads.budget(diffId),
     'upload:testConnection': ({ target, diffId }) => uploads.testConnection(target, diffId),
@@ -152,6 +160,7 @@ export function createServices(options: ServiceOptions): Services {
     'upload:cancel': ({ uploadId }) => uploads.cancel(uploadId),
     'upload:sendRest': ({ uploadId }) => uploads.sendRest(uploadId),
     'upload:resultsReport': ({ uploadId }) => uploads.resultsReport(uploadId),
+    'upload:annotated': ({ uploadId }) => annotated.upload(uploadId),
     'upload:outbox': async () => {
       await restored;
       return { uploads: uploads.outboxList() };

@@ -2,8 +2,22 @@
  * The mapping editor's services: a syntax check with the position of the mistake (for the underline), the
  * selected row mapped and validated as the person types, and the profile's own tests.
  */
-import { compileMapping, isCoreError, mapRow, runProfileTests, validateUser, type CompiledMapping, type Profile } from '@scimport/core';
+import {
+  compileMapping,
+  formToMapping,
+  isCoreError,
+  mappingHints,
+  mappingToForm,
+  mapRow,
+  runProfileTests,
+  validateUser,
+  type CompiledMapping,
+  type Extension,
+  type MappingForm,
+  type Profile,
+} from '@scimport/core';
 import type { MappingSyntaxProblem, ProfileData, Responses } from '../../shared/contract';
+import type { MappingFormView } from '../../shared/mapping-form';
 import type { TableService } from './tables';
 
 /** One-based line and column of a zero-based offset. */
@@ -57,6 +71,24 @@ export class MappingService {
       );
     }
     return { row: view, ...(user ? { user } : {}), findings };
+  }
+
+  /** The mapping as the form shows it. */
+  toForm(mapping: string, extension?: ProfileData['extension']): Responses['mapping:toForm'] {
+    const form: MappingFormView = mappingToForm(mapping, extension as Extension | undefined);
+    return form;
+  }
+
+  /** The form written as JSONata (the request schema has checked the form's shape). */
+  fromForm(form: MappingFormView, extension?: ProfileData['extension']): Responses['mapping:fromForm'] {
+    const written = formToMapping(form as MappingForm, extension as Extension | undefined);
+    return { mapping: written.mapping, ...(written.extension ? { extension: written.extension } : {}) };
+  }
+
+  /** Mistakes in the mapping for the open file's columns. */
+  hints(tableId: string, mapping: string): Responses['mapping:hints'] {
+    const table = this.tables.get(tableId);
+    return { hints: mappingHints(mapping, table.columns.map((c) => c.header)) };
   }
 
   async tests(profile: ProfileData): Promise<Responses['mapping:tests']> {

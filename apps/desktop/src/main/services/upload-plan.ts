@@ -3,6 +3,7 @@
  * preflight in the app's words, and the sentences shown while sending.
  */
 import { BulkChunker, type BulkOperation, type BulkRequest, type Profile } from '@scimport/core';
+import { t } from '@scimport/messages';
 import { runPreflight } from '@scimport/transport';
 import type { PreflightView } from '../../shared/contract';
 import { isUnreachable, prepareSandbox, type Connection } from './connection';
@@ -26,11 +27,11 @@ export function chunk(ops: BulkOperation[], profile: Profile): BulkRequest[] {
   return out;
 }
 
-export const people = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
-export const seconds = (ms: number) => (ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`);
+export const seconds = (ms: number): string =>
+  ms < 60_000 ? t('services.seconds', { count: Math.max(1, Math.round(ms / 1000)) }) : t('services.minutes', { count: Math.round(ms / 60_000) });
 
 export function planOf(diff: DiffJob): UploadPlanInfo {
-  const profile = diff.validation.profile;
+  const profile = diff.profile;
   return {
     target: diff.target,
     targetLabel: diff.view.targetLabel,
@@ -43,7 +44,8 @@ export function planOf(diff: DiffJob): UploadPlanInfo {
   };
 }
 
-export const OUTBOX_NOTE = ' The upload can wait in the outbox and go by itself as soon as the target answers.';
+/** Said after a sign-in that got no answer (and taken off again when the outbox repeats the reason). */
+export const outboxNote = (): string => ` ${t('services.upload.outboxNote')}`;
 
 /** The preflight in the app's words; an unreachable target is said as such, so the upload can wait in the outbox. */
 export async function checkTarget(connection: Connection, extension: UploadPlanInfo['profile']['extension'], callsNeeded: number | undefined): Promise<PreflightView> {
@@ -55,7 +57,7 @@ export async function checkTarget(connection: Connection, extension: UploadPlanI
     return {
       ok: false,
       unreachable: true,
-      checks: [{ id: 'signIn', status: 'fail', title: 'Sign in', detail: `${toErrorData(error).message}${OUTBOX_NOTE}` }],
+      checks: [{ id: 'signIn', status: 'fail', title: t('services.preflight.signIn'), detail: `${toErrorData(error).message}${outboxNote()}` }],
     };
   }
   await prepareSandbox(connection, extension);

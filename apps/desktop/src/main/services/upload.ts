@@ -9,7 +9,8 @@
  * upload interrupted by closing the app carries on when the services start again. Before the outbox sends, the
  * preflight runs again: time has passed, and the job may have been paused meanwhile.
  */
-import { appendHistory, planUpload, readHistory, sha256File, type BulkOperation, type HistoryEntryInput, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
+import { planUpload, readHistory, type BulkOperation, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
+import { t } from '@scimport/messages';
 import {
   DAILY_QUOTAS,
   QuotaLedger,
@@ -23,13 +24,15 @@ import {
   type RunResults,
   type UploadProgress,
 } from '@scimport/transport';
-import type { BudgetView, HistoryView, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
+import type { BudgetView, DiffView, HistoryView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
 import { Connector, isUnreachable, prepareSandbox, type Connection, type ConnectorContext } from './connection';
 import { describeTarget, heldBackOf, targetIds, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
 import { Outbox, fromEntryPlan, toEntryPlan, type OutboxEntry, type UploadPlanInfo } from './outbox';
-import { OUTBOX_NOTE, checkTarget, chunk, people, planOf, plainReason, seconds } from './upload-plan';
+import type { PersonInfo } from './people';
+import { outboxNote, checkTarget, chunk, planOf, plainReason, seconds } from './upload-plan';
+import { failuresOf, people, peopleOfRun, requests, resultGroups, resultMessage, resultRows, resultsCsv, writeHistory } from './upload-results';
 
 export interface UploadContext extends ConnectorContext {
   /** The snapshot store (encrypted with the keychain's key in the app). */
@@ -73,6 +76,12 @@ interface UploadJob {
   /** Run the preflight again before sending (the upload waited; the job may have changed meanwhile). */
   recheck: boolean;
   retry?: { timer?: ReturnType<typeof setTimeout>; delayMs: number };
+  /** The comparison it came from (this session only), recomputed once the upload ends. */
+  diffId?: string;
+  /** That comparison recomputed against the updated snapshot: what the next upload would send. */
+  nextDiff?: DiffView;
+  /** Everyone in the run, named, for the results (read from the run's journal). */
+  persons?: Map<string, PersonInfo>;
 }
 
 const DEFAULT_POLL = { sandbox: { intervalMs: 200, minutes: 1 }, tenant: { intervalMs: 30_000, minutes: 15 } };
@@ -104,7 +113,7 @@ export class UploadService {
 
   testConnection(target: TargetSpec, diffId?: string): Promise<PreflightView> {
     const diff = diffId ? this.diffs.get(diffId) : undefined;
-    return this.connector.with(target, (connection) => checkTarget(connection, diff?.validation.profile.extension, diff?.view.calls));
+    return this.connector.with(target, (connection) => checkTarget(connection, diff?.profile.extension, diff?.view.calls));
   }
 
   /**
@@ -112,39 +121,63 @@ export class UploadService {
    * API-driven, running), custom attributes in its schema, the daily budget. The app enables sending only when
    * no check fails (or when the target cannot be reached at all: then the upload waits in the outbox).
    */
-  preflight(diffId: string): Promise<PreflightView> {
+  async preflight(diffId: string): Promise<PreflightView> {
     const diff = this.diffs.get(diffId);
-    return this.testConnection(diff.target, diffId);
+    const view = await this.testConnection(diff.target, diffId);
+    if (!view.ok || view.unreachable) return view;
+    // Every check passed: the screen says it in one line ("Ready to send 359 people to … — 8 of today's 2,000 calls").
+    const budget = await this.budget(diffId);
+    const summary: PreflightSummary = {
+      people: diff.view.operations + diff.view.disables,
+      heldBack: diff.view.heldBack,
+      targetName: diff.target.kind === 'sandbox' ? t('services.target.sandboxShort') : diff.target.tenantId,
+      targetLabel: diff.view.targetLabel,
+      callsNeeded: budget.callsNeeded,
+      callsLeftToday: budget.remaining,
+      limit: budget.limit,
+    };
+    return { ...view, summary };
   }
 
   /** Starts sending a comparison's plan (or only its first person). One upload goes at a time. */
+  /**
+   * Starts sending a comparison's plan (or only its first person). One upload goes at a time. A comparison is sent
+   * once: from the moment its upload starts, `upload:start` refuses it, and the upload's status gives the comparison
+   * recomputed (`nextDiff`) once it ends.
+   */
   async start(diffId: string, options: { firstOnly?: boolean; allowMassChanges?: boolean }): Promise<{ uploadId: string }> {
-    const diff = this.diffs.get(diffId);
-    const plan = planUpload(diff.diff, diff.validation.profile, { allowMassChanges: options.allowMassChanges ?? false, heldBack: heldBackOf(diff.validation.summary) });
-    if (plan.gate.tripped) {
-      fail('REFUSED', `Nothing was sent: ${plan.gate.reasons.join(' ')} If these changes are intended, tick "I have checked these changes" and start again.`);
-    }
+    // An upload still going (or waiting in the outbox) is said first: its people are not "just sent" yet.
+    this.ensureIdle();
+    const diff = this.diffs.unsent(diffId);
+    const plan = planUpload(diff.diff, diff.profile, { allowMassChanges: options.allowMassChanges ?? false, heldBack: heldBackOf(diff.validation.summary) });
+    if (plan.gate.tripped) fail('REFUSED', t('services.upload.gateTripped', { reasons: plan.gate.reasons.join(' ') }));
     const ops = [...plan.operations, ...plan.disables];
-    if (ops.length === 0) fail('REFUSED', 'There is nothing to send: everyone in the file is already up to date in the target.');
-    return this.begin(planOf(diff), diff.snapshot, diff.validation.profile, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false);
+    if (ops.length === 0) fail('REFUSED', t('services.upload.nothingToSend'));
+    const started = await this.begin(planOf(diff), diff.snapshot, diff.profile, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false, diffId);
+    diff.sent = { targetLabel: diff.view.targetLabel };
+    return started;
   }
 
   /** After "send one row first" went well: sends everyone else of the same plan. */
   async sendRest(uploadId: string): Promise<{ uploadId: string }> {
     const first = this.get(uploadId);
-    if (!first.firstOnly || first.rest.length === 0) fail('REFUSED', 'There is no one left to send from this plan.');
-    if (first.state !== 'done') fail('REFUSED', 'Wait until the first person has a result before sending the rest.');
-    if (!first.profile) fail('REFUSED', 'The rest of this plan was not kept when the app restarted. Compare again and send from there.');
+    if (!first.firstOnly || first.rest.length === 0) fail('REFUSED', t('services.upload.noRest'));
+    if (first.state !== 'done') fail('REFUSED', t('services.upload.restWait'));
+    if (!first.profile) fail('REFUSED', t('services.upload.restLost'));
     const rest = first.rest;
     first.rest = [];
-    return this.begin(first.plan, first.snapshot, first.profile, rest, [], false);
+    return this.begin(first.plan, first.snapshot, first.profile, rest, [], false, first.diffId);
   }
 
-  private async begin(plan: UploadPlanInfo, snapshot: Snapshot | undefined, profile: Profile, ops: BulkOperation[], rest: BulkOperation[], firstOnly: boolean): Promise<{ uploadId: string }> {
+  private ensureIdle(): void {
     for (const job of this.uploads.values()) {
-      if (job.state === 'sending' || job.state === 'waiting-for-results') fail('REFUSED', 'Another upload is still going. Wait for it to finish, or pause or cancel it first.');
-      if (job.state === 'queued') fail('REFUSED', 'An upload is waiting in the outbox for its target to answer. Let it go first, or cancel it.');
+      if (job.state === 'sending' || job.state === 'waiting-for-results') fail('REFUSED', t('services.upload.busy'));
+      if (job.state === 'queued') fail('REFUSED', t('services.upload.busyOutbox'));
     }
+  }
+
+  private async begin(plan: UploadPlanInfo, snapshot: Snapshot | undefined, profile: Profile, ops: BulkOperation[], rest: BulkOperation[], firstOnly: boolean, diffId?: string): Promise<{ uploadId: string }> {
+    this.ensureIdle();
     const requests = chunk(ops, profile);
     const run = await startRun({
       dataDir: this.ctx.dataDir,
@@ -164,7 +197,7 @@ export class UploadService {
       people: ops.length,
       state: 'sending',
       progress: { chunksTotal: requests.length, chunksDone: 0, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
-      message: `Sending ${people(ops.length)} to ${plan.targetLabel}…`,
+      message: t('services.upload.sending', { people: people(ops.length), target: plan.targetLabel }),
       recorded: new Set(),
       startedAt: new Date().toISOString(),
       calls: 0,
@@ -172,6 +205,7 @@ export class UploadService {
       inOutbox: false,
       userPaused: false,
       recheck: false,
+      ...(diffId ? { diffId } : {}),
     };
     this.uploads.set(id, job);
     // In the outbox from the start: if the app closes mid-way, the next start carries on.
@@ -213,14 +247,14 @@ export class UploadService {
         const remaining = job.progress.chunksTotal - job.progress.chunksDone;
         const view = await checkTarget(connection, job.plan.profile.extension, remaining);
         if (view.unreachable) {
-          await this.queue(job, (view.checks[0]?.detail ?? 'The target did not answer.').replace(OUTBOX_NOTE, ''));
+          await this.queue(job, (view.checks[0]?.detail ?? t('services.upload.targetSilent')).replace(outboxNote(), ''));
           return;
         }
         const problems = view.checks.filter((c) => c.status === 'fail');
         if (problems.length > 0) {
           // Held back rather than sent into a job that would drop it: the person decides once it is fixed.
           job.userPaused = true;
-          job.message = `Held back in the outbox: the checks before sending found ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} — ${problems.map((c) => `${c.title}: ${c.detail}`).join(' ')} Fix it, then press Resume.`;
+          job.message = t('services.upload.heldBack', { count: problems.length, problems: problems.map((c) => `${c.title}: ${c.detail}`).join(' ') });
           await this.keep(job);
           job.state = 'paused';
           this.close(job);
@@ -251,8 +285,9 @@ export class UploadService {
       await this.record(job);
       // Everything is accepted: nothing is left to carry on after a restart.
       await this.release(job);
+      job.persons ??= await peopleOfRun(job.run);
       job.state = 'waiting-for-results';
-      job.message = `All ${summary.chunksTotal} request(s) were accepted. Waiting for the target to report each person${connection.sandbox ? '' : ' (Entra usually takes 5–10 minutes)'}…`;
+      job.message = t(connection.sandbox ? 'services.upload.accepted' : 'services.upload.acceptedTenant', { requests: requests(summary.chunksTotal) });
       const poll = connection.sandbox ? this.poll.sandbox : this.poll.tenant;
       job.results = await pollResults(job.run, {
         client: connection.client,
@@ -261,12 +296,13 @@ export class UploadService {
         signal: controller.signal,
         onPoll: (r) => (job.results = r),
       });
-      const failed = job.results.rows.filter((r) => r.status === 'failure').map((r) => r.externalId);
+      // Kept with their reason, so the next comparison shows them as "retry — failed last time because …".
+      const failed = failuresOf(job.results);
       if (failed.length > 0) {
         (await this.snapshotOf(job)).markFailed(failed);
         await this.saveSnapshot(job);
       }
-      job.message = this.resultMessage(job);
+      job.message = resultMessage(job.results, job.rest.length);
       // The history entry is written before the state says "done": a reader that sees "done" finds it there.
       await this.finish(job, 'done', failed.length > 0 ? 'partial' : 'uploaded');
       this.close(job);
@@ -278,7 +314,7 @@ export class UploadService {
         return;
       }
       if (stopping === 'pause' && job.progress.chunksDone < job.progress.chunksTotal) {
-        job.message = `Paused: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
+        job.message = t('services.upload.paused', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
         await this.keep(job).catch(() => undefined);
         job.state = 'paused';
         this.close(job);
@@ -286,10 +322,10 @@ export class UploadService {
       }
       if (stopping === 'pause') {
         // Everything was sent; only the wait for results was interrupted.
-        job.message = 'Everything was sent. The results are not all in yet; see them later in the history.';
+        job.message = t('services.upload.sentNoResults');
         await this.finish(job, 'done', 'uploaded');
       } else if (stopping === 'cancel') {
-        job.message = `Cancelled: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) had been accepted before you cancelled.`;
+        job.message = t('services.upload.cancelled', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
         await this.finish(job, 'cancelled', 'cancelled');
       } else {
         job.error = toErrorData(error);
@@ -307,8 +343,8 @@ export class UploadService {
     job.state = 'queued';
     job.recheck = true;
     job.error = undefined;
-    const sofar = job.progress.chunksDone > 0 ? ` ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) were accepted before; nothing is sent twice.` : '';
-    job.message = `Waiting in the outbox: ${plainReason(reason)} The upload goes by itself as soon as the target answers (next try in about ${seconds(delayMs)}, or at once when the network comes back), also after the app is restarted.${sofar}`;
+    const sofar = job.progress.chunksDone > 0 ? ` ${t('services.upload.queuedSoFar', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) })}` : '';
+    job.message = `${t('services.upload.queued', { reason: plainReason(reason), delay: seconds(delayMs) })}${sofar}`;
     job.retry = { delayMs };
     await this.keep(job).catch(() => undefined);
     if (this.disposed || job.state !== 'queued') return;
@@ -378,9 +414,7 @@ export class UploadService {
       people: entry.people,
       state: entry.userPaused ? 'paused' : 'queued',
       progress: { chunksTotal: total, chunksDone: accepted.size, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
-      message: entry.userPaused
-        ? `Paused before the app was closed: ${accepted.size} of ${total} request(s) to ${plan.targetLabel} accepted. Resume to send the rest; nothing is sent twice.`
-        : `Carrying on with an upload to ${plan.targetLabel} that was interrupted when the app closed (${accepted.size} of ${total} request(s) accepted)…`,
+      message: t(entry.userPaused ? 'services.upload.pausedBeforeClose' : 'services.upload.carryingOn', { done: accepted.size, requests: requests(total), target: plan.targetLabel }),
       // Accepted chunks were recorded in the snapshot when they were accepted (or are recorded again: harmless).
       recorded: new Set(),
       startedAt: entry.startedAt,
@@ -395,18 +429,6 @@ export class UploadService {
   private close(job: UploadJob): void {
     job.connection?.credential.close();
     job.connection = undefined;
-  }
-
-  private resultMessage(job: UploadJob): string {
-    const rows = job.results?.rows ?? [];
-    const ok = rows.filter((r) => r.status === 'success').length;
-    const bad = rows.filter((r) => r.status === 'failure').length;
-    const pending = job.results?.pending.length ?? 0;
-    const parts = [`${people(ok)} provisioned`];
-    if (bad) parts.push(`${people(bad)} failed (see the reasons below)`);
-    if (pending) parts.push(`${people(pending)} without a result yet`);
-    const rest = job.rest.length > 0 ? ` ${people(job.rest.length)} still to send.` : '';
-    return `${parts.join(', ')}.${rest}`;
   }
 
   private async snapshotOf(job: UploadJob): Promise<Snapshot> {
@@ -434,41 +456,28 @@ export class UploadService {
     await store.save(job.plan.snapshotTarget, await this.snapshotOf(job));
   }
 
-  /** Ends an upload: the history entry written and the outbox entry gone first, then the state that announces it. */
+  /**
+   * Ends an upload: the history entry written, the outbox entry gone and the comparison recomputed against the
+   * updated snapshot first, then the state that announces it (a reader that sees "done" finds all three).
+   */
   private async finish(job: UploadJob, state: 'done' | 'cancelled' | 'failed', outcome: RunOutcome): Promise<void> {
-    await this.history(job, outcome);
+    await writeHistory(this.ctx.dataDir, { runId: job.run.id, startedAt: job.startedAt, plan: job.plan, people: job.people, firstOnly: job.firstOnly, calls: job.calls, message: job.message }, outcome);
     await this.release(job);
+    const next = job.diffId ? await this.diffs.recompute(job.diffId) : undefined;
+    if (next) job.nextDiff = next;
     job.state = state;
-  }
-
-  private async history(job: UploadJob, outcome: RunOutcome): Promise<void> {
-    const { plan } = job;
-    const sha256 = await sha256File(plan.file.path).catch(() => undefined);
-    const entry: HistoryEntryInput = {
-      runId: job.run.id,
-      startedAt: job.startedAt,
-      ...(sha256 ? { file: { name: plan.file.name, sha256 } } : {}),
-      profile: { name: plan.profile.name, version: plan.profile.version },
-      target: { tenantId: plan.snapshotTarget.tenantId, jobId: plan.snapshotTarget.jobId },
-      counts: plan.counts,
-      operations: job.people,
-      disables: job.firstOnly ? 0 : plan.disables,
-      calls: job.calls,
-      outcome,
-      message: job.message,
-    };
-    await appendHistory(this.ctx.dataDir, entry).catch(() => undefined);
   }
 
   get(uploadId: string): UploadJob {
     const job = this.uploads.get(uploadId);
-    if (!job) fail('NOT_FOUND', 'This upload is no longer shown here; see it in the history.');
+    if (!job) fail('NOT_FOUND', t('services.upload.gone'));
     return job;
   }
 
   status(uploadId: string): UploadStatus {
     const job = this.get(uploadId);
     const results = job.results;
+    const rows = results ? this.resultRows(job) : [];
     return {
       uploadId: job.id,
       runId: job.run.id,
@@ -485,25 +494,19 @@ export class UploadService {
               pending: results.pending.length,
               ...(results.note ? { note: results.note } : {}),
               summary: results.summary,
-              rows: this.resultRows(job),
+              rows,
+              groups: resultGroups(rows),
             },
           }
         : {}),
+      ...(job.nextDiff ? { nextDiff: job.nextDiff } : {}),
       message: job.message,
       ...(job.error ? { error: job.error } : {}),
     };
   }
 
   private resultRows(job: UploadJob): ResultRowView[] {
-    return (job.results?.rows ?? []).map((r) => ({
-      externalId: r.externalId,
-      row: job.plan.rows.get(r.externalId) ?? null,
-      action: r.action,
-      status: r.status,
-      ...(r.errorCode ? { errorCode: r.errorCode } : {}),
-      ...(r.reason ? { reason: r.reason } : {}),
-      ...(r.recommendedAction ? { recommendedAction: r.recommendedAction } : {}),
-    }));
+    return job.results ? resultRows(job.results, job.plan, job.persons) : [];
   }
 
   async pause(uploadId: string): Promise<UploadStatus> {
@@ -511,12 +514,12 @@ export class UploadService {
     if (job.state === 'queued') {
       this.stopRetry(job);
       job.userPaused = true;
-      job.message = `Paused in the outbox: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) accepted. Resume to send the rest; nothing is sent twice.`;
+      job.message = t('services.upload.pausedInOutbox', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
       await this.keep(job);
       job.state = 'paused';
       return this.status(uploadId);
     }
-    if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', 'Only an upload that is sending can be paused.');
+    if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', t('services.upload.notSending'));
     job.userPaused = true;
     job.stopping = 'pause';
     job.controller?.abort();
@@ -526,10 +529,10 @@ export class UploadService {
 
   async resume(uploadId: string): Promise<UploadStatus> {
     const job = this.get(uploadId);
-    if (job.state !== 'paused') fail('REFUSED', 'Only a paused upload can be resumed.');
+    if (job.state !== 'paused') fail('REFUSED', t('services.upload.notPaused'));
     job.userPaused = false;
     job.retry = undefined;
-    job.message = 'Resuming…';
+    job.message = t('services.upload.resuming');
     await this.keep(job);
     job.task = this.session(job);
     return this.status(uploadId);
@@ -539,12 +542,12 @@ export class UploadService {
     const job = this.get(uploadId);
     if (job.state === 'paused' || job.state === 'queued') {
       this.stopRetry(job);
-      job.message = `Cancelled: ${job.progress.chunksDone} of ${job.progress.chunksTotal} request(s) had been accepted before.`;
+      job.message = t('services.upload.cancelledWaiting', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
       await this.finish(job, 'cancelled', 'cancelled');
       this.close(job);
       return this.status(uploadId);
     }
-    if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', 'This upload has already ended.');
+    if (job.state !== 'sending' && job.state !== 'waiting-for-results') fail('REFUSED', t('services.upload.ended'));
     job.stopping = 'cancel';
     job.controller?.abort();
     await job.task;
@@ -553,15 +556,7 @@ export class UploadService {
 
   resultsReport(uploadId: string): { fileName: string; csv: string } {
     const job = this.get(uploadId);
-    const cell = (value: unknown): string => {
-      const text = value === undefined || value === null ? '' : String(value);
-      // A leading = + - @ would run as a formula when the file is opened in Excel.
-      const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-      return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-    };
-    const lines = this.resultRows(job).map((r) => [r.row, r.externalId, r.action, r.status, r.errorCode, r.reason, r.recommendedAction].map(cell).join(','));
-    const csv = '\uFEFF' + ['row,externalId,action,status,errorCode,reason,recommendedAction', ...lines].join('\r\n') + '\r\n';
-    return { fileName: `results-${job.run.id}.csv`, csv };
+    return { fileName: `results-${job.run.id}.csv`, csv: resultsCsv(this.resultRows(job)) };
   }
 
   async historyList(): Promise<HistoryView[]> {

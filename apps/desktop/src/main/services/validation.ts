@@ -6,8 +6,8 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseProfile, transformFile, type Finding, type Profile, type TransformSummary } from '@scimport/core';
-import type { FindingView, ProfileData, ValidationStatus } from '../../shared/contract';
+import { FindingGrouper, parseProfile, transformFile, type Finding, type Profile, type TransformSummary } from '@scimport/core';
+import type { FindingGroupView, FindingView, ProfileData, ValidationStatus } from '../../shared/contract';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
 import type { TableService } from './tables';
@@ -27,6 +27,11 @@ export interface ValidationJob {
   rowsDone: number;
   findings: FindingView[];
   errorsOnly: FindingView[];
+  /**
+   * Every finding, grouped into problems with the people named (the Check screen's list). It sees all of
+   * them, past the grid's cap, and keeps at most 200 people per group.
+   */
+  grouper: FindingGrouper;
   summary?: TransformSummary;
   error?: ReturnType<typeof toErrorData>;
   controller: AbortController;
@@ -60,6 +65,7 @@ export class ValidationService {
       rowsDone: 0,
       findings: [],
       errorsOnly: [],
+      grouper: new FindingGrouper(),
       controller: new AbortController(),
       finished: Promise.resolve(),
     };
@@ -80,6 +86,7 @@ export class ValidationService {
         signal: job.controller.signal,
         onProgress: (p) => (job.rowsDone = p.rows),
         onFinding: (f: Finding) => {
+          job.grouper.add(f);
           if (job.findings.length >= KEEP_FINDINGS) return;
           job.findings.push(f);
           if (f.severity === 'error') job.errorsOnly.push(f);
@@ -115,6 +122,16 @@ export class ValidationService {
     const job = this.get(jobId);
     const list = onlyErrors ? job.errorsOnly : job.findings;
     return { total: list.length, findings: list.slice(start, start + count) };
+  }
+
+  /**
+   * The check's problems, errors first then the largest (the groups so far while it runs), and how many
+   * rows are held back because of errors.
+   */
+  groups(jobId: string, onlyErrors: boolean): { groups: FindingGroupView[]; heldBack: number } {
+    const job = this.get(jobId);
+    const groups = job.grouper.groups();
+    return { groups: onlyErrors ? groups.filter((g) => g.severity === 'error') : groups, heldBack: job.summary?.invalid ?? 0 };
   }
 
   cancel(jobId: string): boolean {

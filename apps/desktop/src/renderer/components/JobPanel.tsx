@@ -4,22 +4,21 @@
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { bridge } from '../client';
-import { errorText } from './common';
+import { t, type MessageKey } from '@scimport/messages';
+import { errorText, formatDate } from './common';
 import type { JobCode, JobView, TargetSpec } from '../../shared/contract';
 
-const BADGES: Record<JobCode, { label: string; tone: 'good' | 'warn' | 'bad' }> = {
-  active: { label: 'Running', tone: 'good' },
-  paused: { label: 'Paused', tone: 'warn' },
-  notRun: { label: 'Not run yet', tone: 'warn' },
-  quarantine: { label: 'In quarantine', tone: 'bad' },
-  notConfigured: { label: 'Not configured', tone: 'bad' },
-  unknown: { label: 'Unknown', tone: 'warn' },
+const BADGES: Record<JobCode, { label: MessageKey; tone: 'good' | 'warn' | 'bad' }> = {
+  active: { label: 'app.job.active', tone: 'good' },
+  paused: { label: 'app.job.paused', tone: 'warn' },
+  notRun: { label: 'app.job.notRun', tone: 'warn' },
+  quarantine: { label: 'app.job.quarantine', tone: 'bad' },
+  notConfigured: { label: 'app.job.notConfigured', tone: 'bad' },
+  unknown: { label: 'app.job.unknown', tone: 'warn' },
 };
 
 function when(iso: string | null | undefined): string {
-  if (!iso) return 'never';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return iso ? formatDate(iso) : t('app.job.never');
 }
 
 /**
@@ -70,12 +69,14 @@ export function JobPanel({ target, onChanged, refreshKey }: { target: TargetSpec
       const value = threshold.trim();
       const limit = value === '' ? null : Number(value);
       if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
-        setProblem('The deletion limit must be a whole number of 1 or more (Entra\'s default is 500), or empty to switch it off.');
+        setProblem(t('app.job.badThreshold'));
         return undefined;
       }
       const result = await bridge.invoke('job:notify', { target, email, deleteThreshold: limit });
       setSaved(
-        `Entra will email ${result.recipients.join(', ')} when the job fails${result.deleteThreshold === null ? '; no deletion limit is set' : `, and stops the job before more than ${result.deleteThreshold} deletions in one cycle`}.`,
+        result.deleteThreshold === null
+          ? t('app.job.savedNoLimit', { recipients: result.recipients.join(', ') })
+          : t('app.job.saved', { recipients: result.recipients.join(', '), limit: result.deleteThreshold }),
       );
       return result.job;
     }, true);
@@ -85,15 +86,15 @@ export function JobPanel({ target, onChanged, refreshKey }: { target: TargetSpec
     <section className="panel job-panel" aria-labelledby={ids.title}>
       <div className="row spread">
         <h2 id={ids.title} style={{ margin: 0 }}>
-          Provisioning job
+          {t('app.job.title')}
         </h2>
         {badge && (
-          <span className={`badge ${badge.tone}`} role="status" aria-label={`Job status: ${badge.label}`}>
-            {badge.label}
+          <span className={`badge ${badge.tone}`} role="status" aria-label={t('app.job.statusLabel', { status: t(badge.label) })}>
+            {t(badge.label)}
           </span>
         )}
       </div>
-      {!job && !problem && <p className="hint">Reading the job's state…</p>}
+      {!job && !problem && <p className="hint">{t('app.job.reading')}</p>}
       {problem && (
         <p className="fail" role="alert">
           {problem}
@@ -103,38 +104,38 @@ export function JobPanel({ target, onChanged, refreshKey }: { target: TargetSpec
         <>
           <p>{job.sentence}</p>
           <dl className="facts">
-            <dt>Last run</dt>
+            <dt>{t('app.job.lastRun')}</dt>
             <dd>
-              {job.lastRun ? `${when(job.lastRun.ended ?? job.lastRun.began)}${job.lastRun.state ? ` (${job.lastRun.state})` : ''}` : 'never'}
+              {job.lastRun ? `${when(job.lastRun.ended ?? job.lastRun.began)}${job.lastRun.state ? ` (${job.lastRun.state})` : ''}` : t('app.job.never')}
               {job.lastRun?.error ? ` — ${job.lastRun.error}` : ''}
             </dd>
-            <dt>Last caught up</dt>
+            <dt>{t('app.job.caughtUp')}</dt>
             <dd>{when(job.steadyStateAt)}</dd>
             {job.quarantine && (
               <>
-                <dt>Quarantine reason</dt>
+                <dt>{t('app.job.quarantineReason')}</dt>
                 <dd>
                   {job.quarantine.reason}
-                  {job.quarantine.nextAttempt ? ` (Entra tries again at ${when(job.quarantine.nextAttempt)})` : ''}
+                  {job.quarantine.nextAttempt ? ` ${t('app.job.nextAttempt', { when: when(job.quarantine.nextAttempt) })}` : ''}
                 </dd>
               </>
             )}
-            <dt>Job</dt>
+            <dt>{t('app.job.job')}</dt>
             <dd className="mono">{job.jobId}</dd>
           </dl>
           <div className="row">
             {job.code !== 'active' && job.isApiDriven && (
               <button type="button" className="primary" disabled={busy} onClick={() => void run(() => bridge.invoke('job:start', { target }), true)}>
-                Start the job
+                {t('app.job.start')}
               </button>
             )}
             {job.code === 'active' && (
               <button type="button" disabled={busy} onClick={() => void run(() => bridge.invoke('job:pause', { target }), true)}>
-                Pause the job
+                {t('app.job.pause')}
               </button>
             )}
             <button type="button" className="quiet" disabled={busy} onClick={() => void run(() => bridge.invoke('job:status', { target }), true)}>
-              Read the state again
+              {t('app.job.refresh')}
             </button>
           </div>
         </>
@@ -147,19 +148,19 @@ export function JobPanel({ target, onChanged, refreshKey }: { target: TargetSpec
         }}
       >
         <div className="field">
-          <label htmlFor={ids.email}>Notification email</label>
+          <label htmlFor={ids.email}>{t('app.job.email')}</label>
           <input id={ids.email} type="text" inputMode="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} aria-describedby={ids.emailHint} size={34} />
         </div>
         <div className="field">
-          <label htmlFor={ids.threshold}>Stop after this many deletions</label>
+          <label htmlFor={ids.threshold}>{t('app.job.threshold')}</label>
           <input id={ids.threshold} type="number" min={1} value={threshold} onChange={(e) => setThreshold(e.target.value)} style={{ width: '8rem' }} />
         </div>
         <button type="submit" disabled={busy || email.trim() === ''}>
-          Save the email
+          {t('app.job.saveEmail')}
         </button>
       </form>
       <p className="hint" id={ids.emailHint}>
-        {saved ?? 'Entra will not run a job without someone to tell when it fails. Several addresses: separate them with ";". Microsoft does not let apps read the saved email back.'}
+        {saved ?? t('app.job.emailHint')}
       </p>
     </section>
   );

@@ -77,11 +77,13 @@ interface Props {
   helpers: { name: string; signature: string; description: string }[];
   /** The current syntax problem (from the services), underlined in the text. */
   problem?: MappingSyntaxProblem | undefined;
+  /** Mistakes found by `mapping:hints` (unknown columns, Excel habits, …), underlined with their words. */
+  hints?: { from: number; to: number; severity: 'error' | 'warning'; message: string }[] | undefined;
   label: string;
   describedBy?: string;
 }
 
-export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function JsonataEditor({ value, onChange, columns, helpers, problem, label, describedBy }, ref) {
+export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function JsonataEditor({ value, onChange, columns, helpers, problem, hints, label, describedBy }, ref) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const onChangeRef = useRef(onChange);
@@ -162,9 +164,16 @@ export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function Jso
       // Underline the character where the parser stopped (the last one when it stopped at the end).
       const from = Math.max(0, Math.min(problem.position, length - 1));
       diagnostics.push({ from, to: Math.min(length, from + 1), severity: 'error', message: problem.message });
+    } else {
+      // Hints are only shown once the mapping reads: a syntax problem is already underlined above.
+      const length = v.state.doc.length;
+      for (const h of hints ?? []) {
+        const from = Math.max(0, Math.min(h.from, length));
+        diagnostics.push({ from, to: Math.max(from, Math.min(h.to, length)), severity: h.severity, message: h.message });
+      }
     }
     v.dispatch(setDiagnostics(v.state, diagnostics));
-  }, [problem]);
+  }, [problem, hints]);
 
   return <div className="editor" ref={host} />;
 });

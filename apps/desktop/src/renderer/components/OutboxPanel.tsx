@@ -4,7 +4,8 @@
  */
 import { useState } from 'react';
 import { bridge } from '../client';
-import { plural, usePolling } from './common';
+import { t } from '@scimport/messages';
+import { usePolling } from './common';
 import { useApp } from '../state';
 import type { UploadStatus } from '../../shared/contract';
 
@@ -33,13 +34,13 @@ export function OutboxPanel() {
   return (
     <section className="panel outbox" aria-labelledby="outbox-title">
       <h2 id="outbox-title" style={{ marginTop: 0 }}>
-        Outbox: {plural(uploads.length, 'upload')} waiting to be sent
+        {t('app.outbox.title', { count: uploads.length })}
       </h2>
       <ul className="list">
         {uploads.map((u) => (
           <li key={u.uploadId}>
             <p style={{ margin: '0.2rem 0' }}>
-              <strong>{plural(u.people, 'person', 'people')}</strong> to {u.targetLabel} — {u.progress.chunksDone} of {plural(u.progress.chunksTotal, 'request')} accepted.
+              <strong>{t('app.count.people', { count: u.people })}</strong> {t('app.outbox.progress', { target: u.targetLabel, done: u.progress.chunksDone, total: u.progress.chunksTotal })}
             </p>
             <p className="hint" role="status">
               {u.message}
@@ -47,17 +48,17 @@ export function OutboxPanel() {
             <div className="row" style={{ marginTop: '0.4rem' }}>
               {u.state === 'queued' && (
                 <button type="button" disabled={busy} onClick={() => void act(() => bridge.invoke('upload:online', {}))}>
-                  Try now
+                  {t('app.upload.tryNow')}
                 </button>
               )}
               {u.state === 'paused' && (
                 <button type="button" className="primary" disabled={busy} onClick={() => void act(() => bridge.invoke('upload:resume', { uploadId: u.uploadId }))}>
-                  Resume
+                  {t('app.upload.resume')}
                 </button>
               )}
               {(u.state === 'queued' || u.state === 'paused') && (
                 <button type="button" className="danger" disabled={busy} onClick={() => void act(() => bridge.invoke('upload:cancel', { uploadId: u.uploadId }))}>
-                  Cancel
+                  {t('app.upload.cancel')}
                 </button>
               )}
               <button
@@ -68,7 +69,7 @@ export function OutboxPanel() {
                   app.go('results');
                 }}
               >
-                Follow it
+                {t('app.outbox.follow')}
               </button>
             </div>
           </li>

@@ -1,26 +1,61 @@
-/** Small shared pieces: the error banner, a progress bar, number formatting. */
+/**
+ * Small shared pieces: the error banner, a progress bar, the footer bar with the next step, "Technical details",
+ * and numbers and dates in the person's own format. Every word comes from the message catalogue.
+ */
 import { useEffect, useRef, type ReactNode } from 'react';
+import { t } from '@scimport/messages';
 import { isBridgeError } from '../../shared/contract';
 
-export function formatNumber(n: number): string {
-  return n.toLocaleString('en-US');
+/** The person's language as the browser or the operating system reports it (numbers and dates follow it). */
+export function userLocale(): string {
+  return typeof navigator !== 'undefined' && navigator.language ? navigator.language : 'en-GB';
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(userLocale()).format(n);
+}
+
+/** One format for dates everywhere: the person's locale, day and time. */
+export function formatDate(value: string | number | Date): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return new Intl.DateTimeFormat(userLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
 export function describeDuration(ms: number): string {
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return t('app.duration.seconds', { s });
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return m < 60 ? t('app.duration.minutes', { m, s: s % 60 }) : t('app.duration.hours', { h: Math.floor(m / 60), m: m % 60 });
 }
 
 /** The sentence to show for an error. */
 export function errorText(error: unknown): string {
   if (isBridgeError(error)) return error.message;
-  return 'Something unexpected went wrong. Try again; if it keeps happening, restart the app.';
+  return t('app.error.unexpected');
+}
+
+/**
+ * The bar at the bottom of every screen with the next step's button: always in view, however long the screen
+ * (it sticks to the bottom of the window).
+ */
+export function FooterBar({ children, note }: { children: ReactNode; note?: ReactNode }) {
+  return (
+    <div className="footer-bar" role="group" aria-label={t('app.footer.label')}>
+      <div className="footer-note">{note}</div>
+      <div className="footer-actions">{children}</div>
+    </div>
+  );
+}
+
+/** What only an administrator needs (ids, permission names, paths): folded away under "Technical details". */
+export function TechnicalDetails({ children, summary }: { children: ReactNode; summary?: string }) {
+  return (
+    <details className="technical">
+      <summary>{summary ?? t('app.technical.summary')}</summary>
+      <div className="technical-body">{children}</div>
+    </details>
+  );
 }
 
 export function ErrorBanner({ message, onDismiss }: { message: string | undefined; onDismiss?: () => void }) {
@@ -34,7 +69,7 @@ export function ErrorBanner({ message, onDismiss }: { message: string | undefine
       <p>{message}</p>
       {onDismiss && (
         <button type="button" className="quiet" onClick={onDismiss}>
-          Dismiss
+          {t('app.error.dismiss')}
         </button>
       )}
     </div>

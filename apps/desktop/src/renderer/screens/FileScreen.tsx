@@ -1,11 +1,24 @@
 /** File: which sheet and header row, the column types, and the raw rows (the first ones while the rest loads). */
 import { useEffect, useId, useState } from 'react';
+import { t } from '@scimport/messages';
 import { bridge } from '../client';
 import { openTablePath, adoptProfile } from '../actions';
-import { Progress, formatNumber, plural, usePolling } from '../components/common';
+import { FooterBar, Progress, formatNumber, usePolling } from '../components/common';
 import { RowGrid } from '../components/RowGrid';
-import { useApp } from '../state';
-import { BridgeError, type TableStatus } from '../../shared/contract';
+import { useApp, type AppState } from '../state';
+import { BridgeError, type ProfileData, type TableInfo, type TableStatus } from '../../shared/contract';
+
+/** The profile with the file's shape (sheet, header row) remembered, so the next file opens the same way. */
+function withShape(profile: ProfileData, table: TableInfo): ProfileData {
+  const input = { ...profile.input, headerRow: table.headerRow, ...(table.format === 'xlsx' && table.sheet ? { sheet: table.sheet } : {}) };
+  return { ...profile, input };
+}
+
+function describeFile(table: TableInfo): string {
+  if (table.format === 'xlsx') return t('app.file.workbook', { sheet: table.sheet ?? '' });
+  const delimiter = table.delimiter === '\t' ? t('app.file.tabs') : `"${table.delimiter ?? ','}"`;
+  return t('app.file.text', { encoding: table.encoding ?? 'utf-8', delimiter });
+}
 
 export function FileScreen() {
   const app = useApp();
@@ -39,12 +52,20 @@ export function FileScreen() {
     }
   };
 
-  const next = async () => {
+  const autoMap = async (): Promise<void> => {
+    const drafted = await bridge.invoke('profile:autoMap', { tableId: table.tableId });
+    adoptProfile(app, withShape(drafted.profile, table), undefined, { notes: drafted.notes, unplaced: drafted.unplaced, missingRequired: drafted.missingRequired });
+  };
+
+  const next = async (remap = false) => {
     setBusy(true);
     try {
-      if (!app.state.profile) {
-        const drafted = await bridge.invoke('profile:autoMap', { tableId: table.tableId });
-        adoptProfile(app, drafted.profile, undefined, { notes: drafted.notes, unplaced: drafted.unplaced, missingRequired: drafted.missingRequired });
+      const profile = app.state.profile;
+      if (!profile || remap) await autoMap();
+      else {
+        const shaped = withShape(profile, table);
+        const changed = JSON.stringify(shaped.input) !== JSON.stringify(profile.input);
+        if (changed) app.update((s: AppState) => ({ profile: shaped, dirty: s.dirty || changed }));
       }
       app.go('mapping');
     } catch (error) {
@@ -55,20 +76,44 @@ export function FileScreen() {
   };
 
   const rowsRead = status?.rowsRead ?? 0;
+  const fit = app.state.fit;
   return (
     <section aria-labelledby="file-title">
       <h1 id="file-title" tabIndex={-1}>
         {table.file}
       </h1>
       <p className="lead">
-        {table.format === 'xlsx' ? `Excel workbook, sheet "${table.sheet}"` : `Text file (${table.encoding ?? 'utf-8'}, separated by ${table.delimiter === '\t' ? 'tabs' : `"${table.delimiter ?? ','}"`})`}
+        {describeFile(table)}
         {' · '}
-        {plural(table.columns.length, 'column')} · column names on row {table.headerRow}
+        {t('app.count.columns', { count: table.columns.length })} · {t('app.file.headerOn', { row: table.headerRow })}
       </p>
+      {table.chosen && (
+        <div className="banner info" role="status">
+          <p>{table.chosen.reason}</p>
+        </div>
+      )}
+      {fit && (
+        <div className="banner warn" role="alert">
+          <div>
+            <p>
+              <strong>{t('app.file.misfitTitle', { count: fit.missing.length })}</strong>
+            </p>
+            <p>{t('app.file.misfitColumns', { columns: fit.missing.slice(0, 8).join(', '), more: Math.max(0, fit.missing.length - 8) })}</p>
+            <div className="row">
+              <button type="button" onClick={() => void next(true)} disabled={busy}>
+                {t('app.file.misfitAutoMap')}
+              </button>
+              <button type="button" className="quiet" onClick={() => app.go('start')}>
+                {t('app.file.misfitOtherProfile')}
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
       <div className="row" style={{ alignItems: 'flex-end', marginBottom: '0.75rem' }}>
         {table.sheets.length > 0 && (
           <div className="field">
-            <label htmlFor={sheetId}>Sheet</label>
+            <label htmlFor={sheetId}>{t('app.file.sheet')}</label>
             <select id={sheetId} value={table.sheet} disabled={busy} onChange={(e) => void reopen({ sheet: e.target.value })}>
               {table.sheets.map((s) => (
                 <option key={s}>{s}</option>
@@ -86,23 +131,19 @@ export function FileScreen() {
           }}
         >
           <div className="field">
-            <label htmlFor={headerId}>Row with the column names</label>
+            <label htmlFor={headerId}>{t('app.file.headerRow')}</label>
             <input id={headerId} type="number" min={1} value={headerRow} onChange={(e) => setHeaderRow(e.target.value)} style={{ width: '7rem' }} />
           </div>
           <button type="submit" disabled={busy || headerRow === String(table.headerRow)} style={{ marginBottom: '0.6rem' }}>
-            Use this row
+            {t('app.file.useRow')}
           </button>
         </form>
-        <div style={{ flex: 1 }} />
-        <button type="button" className="primary" onClick={() => void next()} disabled={busy} style={{ marginBottom: '0.6rem' }}>
-          {app.state.profile ? 'Next: mapping' : 'Next: map the columns automatically'}
-        </button>
       </div>
       {status?.done ? (
-        <p aria-live="polite">{plural(rowsRead, 'row')} read.</p>
+        <p aria-live="polite">{t('app.file.read', { count: rowsRead })}</p>
       ) : (
-        <Progress label="Reading the file" value={rowsRead} {...(status?.estimatedRows ? { max: status.estimatedRows } : {})}>
-          Reading… {formatNumber(rowsRead)} rows so far
+        <Progress label={t('app.file.reading')} value={rowsRead} {...(status?.estimatedRows ? { max: status.estimatedRows } : {})}>
+          {t('app.file.readingSoFar', { count: rowsRead, shown: formatNumber(rowsRead) })}
         </Progress>
       )}
       {status && status.findings.length > 0 && (
@@ -111,11 +152,16 @@ export function FileScreen() {
             {status.findings.slice(0, 3).map((f, i) => (
               <p key={i}>{f.message}</p>
             ))}
-            {status.findings.length > 3 && <p>… and {plural(status.findings.length - 3, 'more note')} about the file's layout.</p>}
+            {status.findings.length > 3 && <p>{t('app.file.moreNotes', { count: status.findings.length - 3 })}</p>}
           </div>
         </div>
       )}
-      <RowGrid tableId={table.tableId} columns={table.columns} rowCount={rowsRead} label={`Rows of ${table.file}`} />
+      <RowGrid tableId={table.tableId} columns={table.columns} rowCount={rowsRead} label={t('app.file.rowsOf', { file: table.file })} />
+      <FooterBar>
+        <button type="button" className="primary" onClick={() => void next()} disabled={busy}>
+          {app.state.profile ? t('app.file.nextMapping') : t('app.file.nextAutoMap')}
+        </button>
+      </FooterBar>
     </section>
   );
 }

@@ -1,19 +1,37 @@
-/** Results: each person's outcome as the provisioning logs report it, and the history of earlier uploads. */
+/**
+ * Results: each person's outcome as the provisioning logs report it — named, in the file's row order, grouped
+ * by outcome with failures first and explained — the annotated workbook, and the history of earlier uploads.
+ */
 import { useEffect, useId, useState } from 'react';
-import { bridge, download } from '../client';
-import { Stat, usePolling } from '../components/common';
+import { t, type MessageKey } from '@scimport/messages';
+import { bridge, download, downloadBase64 } from '../client';
+import { Stat, TechnicalDetails, formatDate, usePolling } from '../components/common';
 import { useApp } from '../state';
-import type { HistoryView, UploadStatus } from '../../shared/contract';
+import type { HistoryView, ResultOutcome, ResultRowView, UploadStatus } from '../../shared/contract';
 
-const OUTCOMES: Record<string, string> = {
-  uploaded: 'Sent',
-  partial: 'Sent, some failed',
-  failed: 'Failed',
-  blocked: 'Stopped by the safety check',
-  'nothing-to-send': 'Nothing to send',
-  'dry-run': 'Rehearsal',
-  cancelled: 'Cancelled',
+const OUTCOMES: Record<string, MessageKey> = {
+  uploaded: 'app.results.outcomeUploaded',
+  partial: 'app.results.outcomePartial',
+  failed: 'app.results.outcomeFailed',
+  blocked: 'app.results.outcomeBlocked',
+  'nothing-to-send': 'app.results.outcomeNothing',
+  'dry-run': 'app.results.outcomeDryRun',
+  cancelled: 'app.results.outcomeCancelled',
 };
+
+/** Outcome groups in the order a person deals with them: what failed first. */
+const GROUPS: { id: ResultOutcome; label: MessageKey }[] = [
+  { id: 'failed', label: 'app.results.groupFailed' },
+  { id: 'waiting', label: 'app.results.groupWaiting' },
+  { id: 'skipped', label: 'app.results.groupWarning' },
+  { id: 'created', label: 'app.results.groupCreated' },
+  { id: 'disabled', label: 'app.results.groupDisabled' },
+  { id: 'updated', label: 'app.results.groupUpdated' },
+];
+
+function byRow(a: ResultRowView, b: ResultRowView): number {
+  return (a.row ?? Number.MAX_SAFE_INTEGER) - (b.row ?? Number.MAX_SAFE_INTEGER);
+}
 
 export function ResultsScreen() {
   const app = useApp();
@@ -21,6 +39,7 @@ export function ResultsScreen() {
   const [status, setStatus] = useState<UploadStatus>();
   const [history, setHistory] = useState<HistoryView[]>([]);
   const [problemsOnly, setProblemsOnly] = useState(false);
+  const [saving, setSaving] = useState(false);
   const filterId = useId();
 
   usePolling(Boolean(uploadId), async () => {
@@ -33,98 +52,120 @@ export function ResultsScreen() {
     bridge.invoke('history:list', {}).then((h) => setHistory(h.entries), app.report);
   }, [status?.state, app.report]);
 
-  const rows = (status?.results?.rows ?? []).filter((r) => !problemsOnly || r.status !== 'success');
-  const count = (s: string) => (status?.results?.rows ?? []).filter((r) => r.status === s).length;
+  const saveCopy = async () => {
+    if (!status) return;
+    setSaving(true);
+    try {
+      const copy = await bridge.invoke('upload:annotated', { uploadId: status.uploadId });
+      downloadBase64(copy.fileName, copy.dataBase64);
+    } catch (error) {
+      app.report(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const all = [...(status?.results?.rows ?? [])].sort(byRow);
+  const count = (id: ResultOutcome) => status?.results?.groups.find((g) => g.outcome === id)?.count ?? 0;
   return (
     <section aria-labelledby="results-title">
       <h1 id="results-title" tabIndex={-1}>
-        Results
+        {t('app.results.title')}
       </h1>
       {status ? (
         <>
           <p className="lead">{status.message}</p>
-          <div className="stats" role="group" aria-label="Outcomes">
-            <Stat label="provisioned" value={count('success')} tone="good" />
-            <Stat label="failed" value={count('failure')} tone={count('failure') ? 'bad' : undefined} />
-            <Stat label="skipped or warnings" value={count('skipped') + count('warning')} />
-            <Stat label="no result yet" value={status.results?.pending ?? 0} />
+          <div className="stats" role="group" aria-label={t('app.results.outcomes')}>
+            <Stat label={t('app.results.statCreated')} value={count('created')} tone="good" />
+            <Stat label={t('app.results.statUpdated')} value={count('updated')} tone="good" />
+            <Stat label={t('app.results.statDisabled')} value={count('disabled')} />
+            <Stat label={t('app.results.statFailed')} value={count('failed')} tone={count('failed') ? 'bad' : undefined} />
+            <Stat label={t('app.results.statWaiting')} value={count('waiting')} />
           </div>
           <div className="row">
             <input id={filterId} type="checkbox" checked={problemsOnly} onChange={(e) => setProblemsOnly(e.target.checked)} />
-            <label htmlFor={filterId}>Only people who did not succeed</label>
-            <button
-              type="button"
-              onClick={() =>
-                void bridge.invoke('upload:resultsReport', { uploadId: status.uploadId }).then((r) => download(r.fileName, r.csv), app.report)
-              }
-            >
-              Export the results (CSV)
+            <label htmlFor={filterId}>{t('app.results.problemsOnly')}</label>
+            <button type="button" onClick={() => void saveCopy()} disabled={saving || !status.results}>
+              {saving ? t('app.check.saving') : t('app.results.saveCopy')}
+            </button>
+            <button type="button" onClick={() => void bridge.invoke('upload:resultsReport', { uploadId: status.uploadId }).then((r) => download(r.fileName, r.csv), app.report)}>
+              {t('app.results.export')}
             </button>
           </div>
-          <table className="simple" style={{ marginTop: '0.5rem' }}>
-            <caption className="visually-hidden">Outcome per person</caption>
-            <thead>
-              <tr>
-                <th scope="col">Row</th>
-                <th scope="col">Person (externalId)</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Why, and what to do</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.externalId}>
-                  <td>{r.row ?? '—'}</td>
-                  <td>{r.externalId}</td>
-                  <td>{r.action}</td>
-                  <td className={r.status === 'success' ? 'pass' : r.status === 'failure' ? 'fail' : ''}>{r.status}</td>
-                  <td>
-                    {r.reason ?? ''}
-                    {r.recommendedAction ? <p className="hint">What to do: {r.recommendedAction}</p> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {GROUPS.filter((g) => !problemsOnly || g.id === 'failed' || g.id === 'skipped' || g.id === 'waiting').map((g) => {
+            const rows = all.filter((r) => r.outcome === g.id);
+            if (rows.length === 0) return null;
+            return (
+              <section key={g.id} className="result-group" aria-labelledby={`results-${g.id}`}>
+                <h2 id={`results-${g.id}`}>{t(g.label, { count: rows.length })}</h2>
+                <table className="simple">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('app.results.colPerson')}</th>
+                      <th scope="col">{t('app.results.colRow')}</th>
+                      <th scope="col">{t('app.results.colWhy')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((r) => (
+                      <tr key={`${r.externalId}-${r.row ?? ''}`}>
+                        <td>
+                          {r.displayName ?? r.externalId} <span className="hint">{t('app.diff.employeeId', { id: r.employeeId ?? r.externalId })}</span>
+                        </td>
+                        <td>{r.row ?? '—'}</td>
+                        <td>
+                          {r.explanation ?? r.reason ?? ''}
+                          {r.recommendedAction && !r.explanation ? <p className="hint">{t('app.results.whatToDo', { action: r.recommendedAction })}</p> : null}
+                          {r.errorCode ? <span className="visually-hidden"> {r.errorCode}</span> : null}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </section>
+            );
+          })}
+          {status.results?.note && <p className="hint">{status.results.note}</p>}
         </>
       ) : (
-        <p className="lead">No upload in this session yet. Earlier uploads are listed below.</p>
+        <p className="lead">{t('app.results.none')}</p>
       )}
-      <h2>History</h2>
+      <h2>{t('app.results.history')}</h2>
       {history.length === 0 ? (
-        <p className="hint">No uploads yet.</p>
+        <p className="hint">{t('app.results.historyEmpty')}</p>
       ) : (
         <table className="simple">
-          <caption className="visually-hidden">Earlier uploads</caption>
+          <caption className="visually-hidden">{t('app.results.historyCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">File</th>
-              <th scope="col">Profile</th>
-              <th scope="col">People</th>
-              <th scope="col">Calls</th>
-              <th scope="col">Outcome</th>
+              <th scope="col">{t('app.results.colWhen')}</th>
+              <th scope="col">{t('app.results.colFile')}</th>
+              <th scope="col">{t('app.results.colPeople')}</th>
+              <th scope="col">{t('app.results.colOutcome')}</th>
             </tr>
           </thead>
           <tbody>
             {history.map((h) => (
               <tr key={`${h.runId}-${h.finishedAt}`}>
-                <td>{new Date(h.finishedAt).toLocaleString()}</td>
-                <td>{h.file?.name ?? '—'}</td>
+                <td>{formatDate(h.finishedAt)}</td>
                 <td>
-                  {h.profile.name} v{h.profile.version}
+                  {h.file?.name ?? '—'}
+                  <p className="hint">{t('app.results.profile', { name: h.profile.name, version: h.profile.version })}</p>
                 </td>
                 <td>{h.operations ?? 0}</td>
-                <td>{h.calls}</td>
                 <td>
-                  {OUTCOMES[h.outcome] ?? h.outcome}
+                  {OUTCOMES[h.outcome] ? t(OUTCOMES[h.outcome]!) : h.outcome}
                   {h.message ? <p className="hint">{h.message}</p> : null}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {status && (
+        <TechnicalDetails>
+          <p className="hint">{t('app.results.technical', { runId: status.runId, calls: status.progress.calls })}</p>
+        </TechnicalDetails>
       )}
     </section>
   );

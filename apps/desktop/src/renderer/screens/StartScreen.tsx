@@ -1,7 +1,8 @@
 /** Start: open a spreadsheet (dialog, drag and drop, or path), or pick up a recent file or profile. */
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import { bridge } from '../client';
-import { confirmDiscard, importProfileFile, openTableFile, openTablePath, adoptProfile } from '../actions';
+import { adoptProfileForTable, confirmDiscard, importProfileFile, openTableFile, openTablePath } from '../actions';
+import { t } from '@scimport/messages';
 import { useApp } from '../state';
 import type { RecentView } from '../../shared/contract';
 
@@ -11,6 +12,7 @@ export function StartScreen() {
   const [busy, setBusy] = useState(false);
   const [over, setOver] = useState(false);
   const [path, setPath] = useState('');
+  const [loadedNote, setLoadedNote] = useState<string>();
   const fileInput = useRef<HTMLInputElement>(null);
   const profileInput = useRef<HTMLInputElement>(null);
   const pathId = useId();
@@ -49,9 +51,14 @@ export function StartScreen() {
   return (
     <section aria-labelledby="start-title">
       <h1 id="start-title" tabIndex={-1}>
-        Open an HR export
+        {t('app.start.title')}
       </h1>
-      <p className="lead">Choose the spreadsheet exported from your HR system (.xlsx, .csv or .txt). Nothing is sent anywhere until you say so on the Upload step.</p>
+      <p className="lead">{t('app.start.lead')}</p>
+      {loadedNote && (
+        <div className="banner ok" role="status">
+          <p>{loadedNote}</p>
+        </div>
+      )}
       <div
         className={`dropzone ${over ? 'over' : ''}`}
         onDragOver={(e) => {
@@ -61,16 +68,16 @@ export function StartScreen() {
         onDragLeave={() => setOver(false)}
         onDrop={onDrop}
       >
-        <p>Drop the file here, or</p>
+        <p>{t('app.start.drop')}</p>
         <button type="button" className="primary" onClick={() => void chooseFile()} disabled={busy}>
-          Choose a file…
+          {t('app.start.choose')}
         </button>
         <input
           ref={fileInput}
           type="file"
           accept=".xlsx,.xlsm,.csv,.txt,.tsv"
           className="visually-hidden"
-          aria-label="Spreadsheet file"
+          aria-label={t('app.start.fileInput')}
           tabIndex={-1}
           onChange={(e) => {
             const file = e.target.files?.[0];
@@ -78,7 +85,7 @@ export function StartScreen() {
             if (file) void run(() => openTableFile(app, file));
           }}
         />
-        {busy && <p aria-live="polite">Opening…</p>}
+        {busy && <p aria-live="polite">{t('app.start.opening')}</p>}
       </div>
       <form
         className="row"
@@ -89,19 +96,19 @@ export function StartScreen() {
         }}
       >
         <div className="field" style={{ flex: 1, marginBottom: 0 }}>
-          <label htmlFor={pathId}>Or type the file's full path</label>
-          <input id={pathId} type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/exports/employees.csv" />
+          <label htmlFor={pathId}>{t('app.start.pathLabel')}</label>
+          <input id={pathId} type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder={t('app.start.pathPlaceholder')} />
         </div>
         <button type="submit" disabled={busy || !path.trim()} style={{ alignSelf: 'flex-end' }}>
-          Open
+          {t('app.start.open')}
         </button>
       </form>
 
       <div className="columns-2" style={{ marginTop: '1.5rem' }}>
         <div className="panel">
-          <h2>Recent files</h2>
+          <h2>{t('app.start.recentFiles')}</h2>
           {recent.files.length === 0 ? (
-            <p className="hint">Files you open appear here.</p>
+            <p className="hint">{t('app.start.recentFilesEmpty')}</p>
           ) : (
             <ul className="list">
               {recent.files.map((f) => (
@@ -116,9 +123,9 @@ export function StartScreen() {
           )}
         </div>
         <div className="panel">
-          <h2>Profiles</h2>
+          <h2>{t('app.start.profiles')}</h2>
           {recent.profiles.length === 0 ? (
-            <p className="hint">Profiles you save or open appear here.</p>
+            <p className="hint">{t('app.start.profilesEmpty')}</p>
           ) : (
             <ul className="list">
               {recent.profiles.map((p) => (
@@ -130,27 +137,28 @@ export function StartScreen() {
                       confirmDiscard(app) &&
                       void run(async () => {
                         const loaded = await bridge.invoke('profile:load', { path: p.path });
-                        adoptProfile(app, loaded.profile, loaded.path);
+                        await adoptProfileForTable(app, loaded.profile, loaded.path);
+                        setLoadedNote(t('app.start.profileLoaded', { name: loaded.profile.name }));
                       })
                     }
                   >
                     {p.name}
                   </button>{' '}
-                  <span className="hint">version {p.version}</span>
+                  <span className="hint">{t('app.start.profileVersion', { version: p.version })}</span>
                 </li>
               ))}
             </ul>
           )}
           <p>
             <button type="button" onClick={() => profileInput.current?.click()} disabled={busy}>
-              Import a profile or CSV2SCIM .psd1…
+              {t('app.start.import')}
             </button>
             <input
               ref={profileInput}
               type="file"
               accept=".json,.psd1"
               className="visually-hidden"
-              aria-label="Profile file"
+              aria-label={t('app.start.profileInput')}
               tabIndex={-1}
               onChange={(e) => {
                 const file = e.target.files?.[0];

@@ -1,127 +1,20 @@
 /**
- * Upload: where to (the built-in sandbox by default, or a Microsoft Entra tenant), what it costs in calls, then
- * sending — one person first if wanted — with progress, pause, resume and cancel.
+ * Upload: one line that says whether it is ready ("Ready to send 359 people to … — 8 of today's 2,000 calls"),
+ * then sending — one person first if wanted — with progress, pause, resume and cancel. Where to send, the job
+ * and the checks' particulars (ids, permissions) are folded under their own headings for administrators.
+ * Once an upload ends, the comparison is the one the services recomputed: nothing is offered twice.
  */
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { t } from '@scimport/messages';
 import { bridge } from '../client';
-import { Progress, describeDuration, errorText, formatNumber, plural, usePolling } from '../components/common';
+import { FooterBar, Progress, TechnicalDetails, describeDuration, errorText, formatNumber, usePolling } from '../components/common';
 import { JobPanel } from '../components/JobPanel';
 import { PreflightList } from '../components/PreflightList';
+import { TargetChooser } from '../components/TargetChooser';
 import { useApp } from '../state';
-import type { BudgetView, PreflightView, TargetSpec, UploadStatus } from '../../shared/contract';
+import type { BudgetView, PreflightView, UploadStatus } from '../../shared/contract';
 
-type TenantForm = { cloud: 'global' | 'usgov' | 'dod' | 'china'; tenantId: string; clientId: string; servicePrincipalId: string; jobId: string; auth: 'secret' | 'certificate'; certificatePath: string };
-
-function TargetChooser({ onCheck }: { onCheck: () => void }) {
-  const app = useApp();
-  const t = app.state.profile?.target;
-  const [kind, setKind] = useState<TargetSpec['kind']>(app.state.target.kind);
-  const [form, setForm] = useState<TenantForm>({
-    cloud: t?.cloud ?? 'global',
-    tenantId: t?.tenantId ?? '',
-    clientId: t?.clientId ?? '',
-    servicePrincipalId: t?.servicePrincipalId ?? '',
-    jobId: t?.jobId ?? '',
-    auth: t?.auth === 'certificate' ? 'certificate' : 'secret',
-    certificatePath: t?.certificatePath ?? '',
-  });
-  const [secret, setSecret] = useState('');
-  const [secretNote, setSecretNote] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const ids = { cloud: useId(), tenant: useId(), client: useId(), sp: useId(), job: useId(), auth: useId(), secret: useId(), cert: useId() };
-
-  const spec = (): TargetSpec =>
-    kind === 'sandbox'
-      ? { kind: 'sandbox' }
-      : { kind: 'tenant', cloud: form.cloud, tenantId: form.tenantId.trim(), clientId: form.clientId.trim(), servicePrincipalId: form.servicePrincipalId.trim(), jobId: form.jobId.trim(), auth: form.auth, ...(form.auth === 'certificate' && form.certificatePath.trim() ? { certificatePath: form.certificatePath.trim() } : {}) };
-
-  const apply = async () => {
-    setBusy(true);
-    try {
-      const target = spec();
-      if (target.kind === 'tenant' && target.auth === 'secret' && secret) {
-        const stored = await bridge.invoke('secrets:set', { tenantId: target.tenantId, clientId: target.clientId, secret });
-        setSecret('');
-        setSecretNote(stored.persistent ? 'The secret is kept in this computer\'s keychain.' : 'The secret is kept only until the app closes.');
-      }
-      // The comparison depends on the target: what that target last accepted.
-      const diff = await bridge.invoke('diff:compute', { jobId: app.state.validationJobId!, target });
-      app.update({ target, diff, allowMassChanges: false, uploadId: undefined });
-      if (diff.gate.tripped) app.go('diff');
-    } catch (error) {
-      app.report(error);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const field = (key: keyof TenantForm, id: string, label: string) => (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} type="text" value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
-    </div>
-  );
-
-  return (
-    <fieldset>
-      <legend>Where to send</legend>
-      <div className="row">
-        <input type="radio" id="target-sandbox" name="target" checked={kind === 'sandbox'} onChange={() => setKind('sandbox')} />
-        <label htmlFor="target-sandbox">The built-in sandbox (a rehearsal on this computer; nothing leaves it)</label>
-      </div>
-      <div className="row">
-        <input type="radio" id="target-tenant" name="target" checked={kind === 'tenant'} onChange={() => setKind('tenant')} />
-        <label htmlFor="target-tenant">A Microsoft Entra ID tenant</label>
-      </div>
-      {kind === 'tenant' && (
-        <div className="columns-2" style={{ marginTop: '0.5rem' }}>
-          <div>
-            <div className="field">
-              <label htmlFor={ids.cloud}>Cloud</label>
-              <select id={ids.cloud} value={form.cloud} onChange={(e) => setForm({ ...form, cloud: e.target.value as TenantForm['cloud'] })}>
-                <option value="global">Global</option>
-                <option value="usgov">US Government</option>
-                <option value="dod">US Government (DoD)</option>
-                <option value="china">China (21Vianet)</option>
-              </select>
-            </div>
-            {field('tenantId', ids.tenant, 'Directory (tenant) ID')}
-            {field('clientId', ids.client, 'Application (client) ID')}
-          </div>
-          <div>
-            {field('servicePrincipalId', ids.sp, 'Enterprise application object ID')}
-            {field('jobId', ids.job, 'Provisioning job ID')}
-            <div className="field">
-              <label htmlFor={ids.auth}>Sign in with</label>
-              <select id={ids.auth} value={form.auth} onChange={(e) => setForm({ ...form, auth: e.target.value as TenantForm['auth'] })}>
-                <option value="secret">A client secret</option>
-                <option value="certificate">A certificate file</option>
-              </select>
-            </div>
-            {form.auth === 'secret' ? (
-              <div className="field">
-                <label htmlFor={ids.secret}>Client secret</label>
-                <input id={ids.secret} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />
-                <p className="hint">{secretNote ?? 'Kept in this computer\'s keychain, never in the profile. Leave empty to use the one kept before.'}</p>
-              </div>
-            ) : (
-              field('certificatePath', ids.cert, 'Certificate file (.pem with the private key)')
-            )}
-          </div>
-        </div>
-      )}
-      <div className="row">
-        <button type="button" onClick={() => void apply()} disabled={busy || !app.state.validationJobId}>
-          Use this target
-        </button>
-        <button type="button" onClick={onCheck} disabled={busy}>
-          Test the connection
-        </button>
-        <span className="hint">Now: {app.state.diff?.targetLabel}</span>
-      </div>
-    </fieldset>
-  );
-}
+const going = (s: UploadStatus) => s.state === 'sending' || s.state === 'waiting-for-results' || s.state === 'queued';
 
 export function UploadScreen() {
   const app = useApp();
@@ -132,6 +25,7 @@ export function UploadScreen() {
   const [preflight, setPreflight] = useState<PreflightView>();
   const [preflightError, setPreflightError] = useState<string>();
   const [checking, setChecking] = useState(false);
+  const statusRef = useRef<HTMLHeadingElement>(null);
   const diffId = diff?.diffId;
 
   useEffect(() => {
@@ -157,13 +51,19 @@ export function UploadScreen() {
     void check();
   }, [check]);
 
-  const going = (s: UploadStatus) => s.state === 'sending' || s.state === 'waiting-for-results' || s.state === 'queued';
   const live = Boolean(uploadId) && (!status || going(status));
   usePolling(live, async () => {
     const s = await bridge.invoke('upload:status', { uploadId: uploadId! });
     setStatus(s);
+    if (!going(s) && s.nextDiff) app.update({ diff: s.nextDiff, allowMassChanges: false });
     return !going(s);
   }, 200);
+
+  // The keyboard and screen reader follow the upload: to its heading when it starts and when it ends.
+  const ended = status && !['sending', 'waiting-for-results', 'paused', 'queued'].includes(status.state);
+  useEffect(() => {
+    if (status) statusRef.current?.focus();
+  }, [status?.uploadId, ended]);
 
   const act = async (work: () => Promise<unknown>) => {
     setBusy(true);
@@ -189,88 +89,78 @@ export function UploadScreen() {
   const warned = preflight?.checks.filter((c) => c.status === 'warn') ?? [];
   const offline = Boolean(preflight?.unreachable);
   const cleared = (Boolean(preflight?.ok) || offline) && !checking;
-  const blockedReason = checking || (!preflight && !preflightError)
-    ? 'Checking the target before sending…'
-    : preflightError
-      ? `Sending waits until the target can be checked: ${preflightError}`
-      : failed.length > 0 && !offline
-        ? `Sending is blocked until ${failed.length === 1 ? 'this problem is' : `these ${failed.length} problems are`} fixed: ${failed.map((c) => `${c.title} — ${c.detail}`).join(' ')}`
-        : undefined;
+  const sending = Boolean(status && !ended);
+  const readiness = checking || (!preflight && !preflightError)
+    ? { tone: 'info', text: t('app.upload.checking') }
+    : total === 0
+      ? { tone: 'ok', text: diff.waiting > 0 ? `${t('app.diff.nothingToSendNow', { target: diff.targetLabel })} ${t('app.diff.waitingNote', { count: diff.waiting })}` : t('app.upload.nothing', { target: diff.targetLabel }) }
+      : preflightError
+        ? { tone: 'error', text: t('app.upload.cannotCheck', { problem: preflightError }) }
+        : failed.length > 0 && !offline
+          ? { tone: 'error', text: t('app.upload.blocked', { count: failed.length, problems: failed.map((c) => `${c.title} — ${c.detail}`).join(' ') }) }
+          : offline
+            ? { tone: 'warn', text: t('app.upload.offline', { people: total }) }
+            : { tone: warned.length ? 'warn' : 'ok', text: `${t('app.upload.ready', { people: total, target: preflight?.summary?.targetName ?? diff.targetLabel, calls: preflight?.summary?.callsNeeded ?? budget?.callsNeeded ?? diff.calls, limit: formatNumber(preflight?.summary?.limit ?? budget?.limit ?? 2000) })}${warned.length ? ` ${t('app.upload.readyNotes', { count: warned.length })}` : ''}` };
   const p = status?.progress;
-  const ended = status && !['sending', 'waiting-for-results', 'paused', 'queued'].includes(status.state);
+  const heldBack = preflight?.summary?.heldBack ?? diff.heldBack;
   return (
     <section aria-labelledby="upload-title">
       <h1 id="upload-title" tabIndex={-1}>
-        Upload
+        {t('app.upload.title')}
       </h1>
-      <p className="lead">People are sent in requests of up to 50, at the pace Microsoft allows. You can pause and resume at any time; nothing is sent twice.</p>
-      <TargetChooser onCheck={() => void check()} />
-      <JobPanel target={app.state.target} onChanged={() => void check()} refreshKey={`${status?.uploadId ?? ''}:${ended ? 'ended' : 'open'}`} />
-      <section className="panel preflight" aria-labelledby="preflight-title" aria-busy={checking}>
-        <h2 id="preflight-title" style={{ marginTop: 0 }}>
-          Before sending
-        </h2>
-        {preflight && <PreflightList view={preflight} label="Checks before sending" />}
-        {warned.length > 0 && failed.length === 0 && !checking && (
-          <p className="sev-warning">
-            {warned.length === 1 ? 'One note' : `${warned.length} notes`} above: sending is possible, but read {warned.length === 1 ? 'it' : 'them'} first.
-          </p>
-        )}
-        {offline && !checking && (
-          <p className="sev-warning" role="status">
-            The target cannot be reached now. What you send waits in the outbox on this computer and goes by itself as soon as the target answers — the checks above run again first.
-          </p>
-        )}
-        {blockedReason && (
-          <p className={checking || (!preflight && !preflightError) ? 'hint' : 'fail'} role="status" id="send-blocked">
-            {blockedReason}
-          </p>
-        )}
-      </section>
-      {budget && (
+      <div className={`banner ${readiness.tone}`} role="status" id="send-readiness">
         <p>
-          This upload needs <strong>{plural(budget.callsNeeded, 'call')}</strong>; {formatNumber(budget.remaining)} of the tenant's {formatNumber(budget.limit)} daily calls are left (as counted on this computer).
+          <strong>{readiness.text}</strong>
         </p>
+        {heldBack > 0 && total > 0 && <p>{t('app.diff.heldBack', { count: heldBack })}</p>}
+      </div>
+      {warned.length > 0 && failed.length === 0 && !checking && (
+        <ul className="list" aria-label={t('app.upload.notes')}>
+          {warned.map((c) => (
+            <li key={c.id}>
+              <span className="sev-warning">{c.title}</span> — {c.detail}
+            </li>
+          ))}
+        </ul>
       )}
       {(!status || ended) && (
         <div className="row">
-          <button type="button" onClick={() => void start(true)} disabled={busy || !cleared || total === 0 || Boolean(status && !ended)} aria-describedby={blockedReason ? 'send-blocked' : undefined}>
-            Send one person first
-          </button>
-          <button type="button" className="primary" onClick={() => void start(false)} disabled={busy || !cleared || total === 0} aria-describedby={blockedReason ? 'send-blocked' : undefined}>
-            Send everyone ({plural(total, 'person', 'people')})
+          <button type="button" onClick={() => void start(true)} disabled={busy || !cleared || total === 0 || sending} aria-describedby="send-readiness">
+            {t('app.upload.sendOne')}
           </button>
         </div>
       )}
       {status && (
         <div className="panel" style={{ marginTop: '1rem' }}>
-          <h2 style={{ marginTop: 0 }}>{status.firstOnly ? 'Sending one person first' : `Sending ${plural(status.people, 'person', 'people')}`}</h2>
+          <h2 style={{ marginTop: 0 }} tabIndex={-1} ref={statusRef}>
+            {status.firstOnly ? t('app.upload.sendingOne') : t('app.upload.sendingMany', { people: status.people })}
+          </h2>
           {p && (
-            <Progress label="Upload progress" value={p.chunksDone} max={p.chunksTotal}>
-              {p.chunksDone} of {plural(p.chunksTotal, 'request')} accepted · {plural(p.calls, 'call')} · {plural(p.throttles, 'wait')} for Microsoft's limit
-              {p.etaMs !== undefined && p.etaMs > 0 ? ` · about ${describeDuration(p.etaMs)} left` : ''}
+            <Progress label={t('app.upload.progress')} value={p.chunksDone} max={p.chunksTotal}>
+              {t('app.upload.progressText', { done: p.chunksDone, total: p.chunksTotal, calls: p.calls, waits: p.throttles })}
+              {p.etaMs !== undefined && p.etaMs > 0 ? ` · ${t('app.upload.eta', { duration: describeDuration(p.etaMs) })}` : ''}
             </Progress>
           )}
           <p role="status">{status.message}</p>
           <div className="row">
             {status.state === 'queued' && (
               <button type="button" onClick={() => void act(async () => void (await bridge.invoke('upload:online', {})))} disabled={busy}>
-                Try now
+                {t('app.upload.tryNow')}
               </button>
             )}
             {(status.state === 'sending' || status.state === 'waiting-for-results' || status.state === 'queued') && (
               <button type="button" onClick={() => void act(async () => setStatus(await bridge.invoke('upload:pause', { uploadId: status.uploadId })))} disabled={busy}>
-                Pause
+                {t('app.upload.pause')}
               </button>
             )}
             {status.state === 'paused' && (
               <button type="button" className="primary" onClick={() => void act(async () => setStatus(await bridge.invoke('upload:resume', { uploadId: status.uploadId })))} disabled={busy}>
-                Resume
+                {t('app.upload.resume')}
               </button>
             )}
             {(status.state === 'sending' || status.state === 'waiting-for-results' || status.state === 'paused' || status.state === 'queued') && (
               <button type="button" className="danger" onClick={() => void act(async () => setStatus(await bridge.invoke('upload:cancel', { uploadId: status.uploadId })))} disabled={busy}>
-                Cancel
+                {t('app.upload.cancel')}
               </button>
             )}
             {status.state === 'done' && status.firstOnly && status.remaining > 0 && (
@@ -286,26 +176,46 @@ export function UploadScreen() {
                   })
                 }
               >
-                Send the other {plural(status.remaining, 'person', 'people')}
-              </button>
-            )}
-            {(status.state === 'done' || status.state === 'failed' || status.state === 'cancelled') && (
-              <button type="button" onClick={() => app.go('results')}>
-                See the results
+                {t('app.upload.sendRest', { people: status.remaining })}
               </button>
             )}
           </div>
           {status.results && status.results.rows.length > 0 && status.firstOnly && (
-            <ul className="list" aria-label="Result of the first person">
+            <ul className="list" aria-label={t('app.upload.firstResult')}>
               {status.results.rows.map((r) => (
                 <li key={r.externalId}>
-                  <span className={r.status === 'success' ? 'pass' : 'fail'}>{r.status}</span> row {r.row ?? '?'} ({r.externalId}) {r.reason ? `— ${r.reason}` : ''} {r.recommendedAction ? `What to do: ${r.recommendedAction}` : ''}
+                  <span className={r.status === 'success' ? 'pass' : 'fail'}>{r.status === 'success' ? t('app.upload.firstOk') : t('app.upload.firstFailed')}</span> {r.displayName ?? r.externalId}{' '}
+                  {r.row !== null ? t('app.check.row', { row: r.row }) : ''} {r.explanation ?? r.reason ?? ''}
                 </li>
               ))}
             </ul>
           )}
         </div>
       )}
+      <details className="panel settings">
+        <summary>{t('app.upload.whereSummary', { target: diff.targetLabel })}</summary>
+        <TargetChooser onCheck={() => void check()} />
+        <JobPanel target={app.state.target} onChanged={() => void check()} refreshKey={`${status?.uploadId ?? ''}:${ended ? 'ended' : 'open'}`} />
+      </details>
+      <TechnicalDetails summary={t('app.upload.checksSummary')}>
+        <section className="preflight" aria-labelledby="preflight-title" aria-busy={checking}>
+          <h2 id="preflight-title" style={{ marginTop: 0 }}>
+            {t('app.upload.checksTitle')}
+          </h2>
+          {preflight && <PreflightList view={preflight} label={t('app.upload.checksLabel')} />}
+          {budget && <p>{t('app.upload.budget', { calls: budget.callsNeeded, remaining: formatNumber(budget.remaining), limit: formatNumber(budget.limit) })}</p>}
+        </section>
+      </TechnicalDetails>
+      <FooterBar note={status && ended ? status.message : undefined}>
+        {status && ended && (
+          <button type="button" onClick={() => app.go('results')}>
+            {t('app.upload.seeResults')}
+          </button>
+        )}
+        <button type="button" className="primary" onClick={() => void start(false)} disabled={busy || !cleared || total === 0 || sending} aria-describedby="send-readiness">
+          {t('app.upload.sendAll', { people: total })}
+        </button>
+      </FooterBar>
     </section>
   );
 }

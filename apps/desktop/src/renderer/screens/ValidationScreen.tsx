@@ -1,22 +1,38 @@
-/** Check: the whole file mapped and validated; counts, the findings, the source cell of each, the report. */
+/**
+ * Check: the whole file mapped and validated. The findings are shown one card per problem with the people
+ * named; the rows held back are counted; the source row of a person is one click away; the report and an
+ * annotated copy of the workbook take the answer back to Excel.
+ */
 import { useCallback, useEffect, useId, useState } from 'react';
-import { bridge, download } from '../client';
-import { Progress, Stat, formatNumber, plural, usePolling } from '../components/common';
+import { t } from '@scimport/messages';
+import { bridge, download, downloadBase64 } from '../client';
+import { FindingGroups, type GroupPerson } from '../components/FindingGroups';
+import { FooterBar, Progress, Stat, TechnicalDetails, formatNumber, usePolling } from '../components/common';
 import { profileKey, useApp } from '../state';
-import { BridgeError, type ColumnView, type FindingView, type RowView, type ValidationStatus } from '../../shared/contract';
+import { BridgeError, type ColumnView, type FindingGroupView, type FindingView, type RowView, type ValidationStatus } from '../../shared/contract';
 
 // Small pages keep each render short (the longest task on the page stays well under 100 ms).
 const PAGE = 100;
+
+interface Source {
+  title: string;
+  row?: RowView;
+  rowNumber?: number;
+  letters: Set<string>;
+  columns: ColumnView[];
+}
 
 export function ValidationScreen() {
   const app = useApp();
   const { table, profile, validationJobId } = app.state;
   const [status, setStatus] = useState<ValidationStatus>();
   const [onlyErrors, setOnlyErrors] = useState(false);
+  const [groups, setGroups] = useState<FindingGroupView[]>([]);
   const [findings, setFindings] = useState<FindingView[]>([]);
   const [total, setTotal] = useState(0);
-  const [selected, setSelected] = useState<number>();
-  const [source, setSource] = useState<{ finding: FindingView; row?: RowView; columns: ColumnView[] }>();
+  const [selected, setSelected] = useState<string>();
+  const [source, setSource] = useState<Source>();
+  const [saving, setSaving] = useState(false);
   const onlyId = useId();
   const stale = !validationJobId || app.state.validatedMapping !== profileKey(profile);
 
@@ -24,6 +40,7 @@ export function ValidationScreen() {
     if (!table || !profile) return;
     try {
       setStatus(undefined);
+      setGroups([]);
       setFindings([]);
       setSource(undefined);
       const { jobId } = await bridge.invoke('validate:start', { tableId: table.tableId, profile });
@@ -56,22 +73,28 @@ export function ValidationScreen() {
   );
 
   useEffect(() => {
-    if (status?.state === 'done') load(0).catch(app.report);
-  }, [status?.state, load, app.report]);
+    if (status?.state !== 'done' || !validationJobId) return;
+    bridge.invoke('validate:groups', { jobId: validationJobId, onlyErrors }).then((g) => setGroups(g.groups), app.report);
+    load(0).catch(app.report);
+  }, [status?.state, validationJobId, onlyErrors, load, app.report]);
 
-  const show = async (finding: FindingView, i: number) => {
-    setSelected(i);
-    if (!table || finding.row === undefined) {
-      setSource({ finding, columns: table?.columns ?? [] });
+  const showRow = async (key: string, title: string, rowNumber: number | undefined, cells: { letter: string }[] | undefined) => {
+    setSelected(key);
+    const letters = new Set(cells?.map((c) => c.letter) ?? []);
+    if (!table || rowNumber === undefined) {
+      setSource({ title, letters, columns: table?.columns ?? [] });
       return;
     }
     try {
-      const found = await bridge.invoke('file:rowAt', { tableId: table.tableId, row: finding.row });
-      setSource({ finding, ...(found.row ? { row: found.row } : {}), columns: found.columns });
+      const found = await bridge.invoke('file:rowAt', { tableId: table.tableId, row: rowNumber });
+      setSource({ title, rowNumber, letters, columns: found.columns, ...(found.row ? { row: found.row } : {}) });
     } catch (error) {
       app.report(error);
     }
   };
+
+  const onPerson = (group: FindingGroupView, person: GroupPerson) =>
+    void showRow(`${group.id}:${group.people.indexOf(person)}`, group.title, person.row, person.cells);
 
   const exportReport = async () => {
     try {
@@ -82,100 +105,89 @@ export function ValidationScreen() {
     }
   };
 
+  const saveCopy = async () => {
+    setSaving(true);
+    try {
+      const copy = await bridge.invoke('validate:annotated', { jobId: validationJobId! });
+      downloadBase64(copy.fileName, copy.dataBase64);
+    } catch (error) {
+      app.report(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
   const s = status?.summary;
   const running = !status || status.state === 'running';
-  const hits = new Set(source?.finding.cells?.map((c) => c.letter) ?? []);
   return (
     <section aria-labelledby="check-title">
       <h1 id="check-title" tabIndex={-1}>
-        Check the whole file
+        {t('app.check.title')}
       </h1>
-      <p className="lead">Every row is mapped and checked the way Microsoft Entra ID would check it. Rows with errors are left out of the upload until they are fixed.</p>
+      <p className="lead">{t('app.check.lead')}</p>
       {running ? (
         <div className="row">
-          <Progress label="Checking the rows" value={status?.rowsDone ?? 0}>
-            Checking… {formatNumber(status?.rowsDone ?? 0)} rows so far
+          <Progress label={t('app.check.progress')} value={status?.rowsDone ?? 0}>
+            {t('app.check.progressSoFar', { shown: formatNumber(status?.rowsDone ?? 0) })}
           </Progress>
           <button type="button" className="danger" onClick={() => validationJobId && void bridge.invoke('validate:cancel', { jobId: validationJobId }).catch(app.report)}>
-            Cancel the check
+            {t('app.check.cancel')}
           </button>
         </div>
       ) : status?.state === 'cancelled' ? (
         <p>
-          The check was cancelled.{' '}
+          {t('app.check.cancelled')}{' '}
           <button type="button" onClick={() => void start()}>
-            Check again
+            {t('app.check.again')}
           </button>
         </p>
       ) : null}
       {s && (
         <>
-          <div className="stats" role="group" aria-label="Counts">
-            <Stat label="rows" value={s.rows} />
-            <Stat label="ready to send" value={s.valid} tone="good" />
-            <Stat label="rows with errors" value={s.invalid} tone={s.invalid ? 'bad' : 'good'} />
-            <Stat label="errors" value={s.errors} tone={s.errors ? 'bad' : undefined} />
-            <Stat label="warnings" value={s.warnings} tone={s.warnings ? 'warn' : undefined} />
+          <div className="stats" role="group" aria-label={t('app.check.counts')}>
+            <Stat label={t('app.check.statRows')} value={s.rows} />
+            <Stat label={t('app.check.statReady')} value={s.valid} tone="good" />
+            <Stat label={t('app.check.statHeldBack')} value={s.invalid} tone={s.invalid ? 'bad' : 'good'} />
+            <Stat label={t('app.check.statWarnings')} value={s.warnings} tone={s.warnings ? 'warn' : undefined} />
+          </div>
+          <div className={`banner ${s.invalid ? 'warn' : 'ok'}`} role="status">
+            <p>{s.invalid ? t('app.check.heldBack', { valid: s.valid, invalid: s.invalid }) : t('app.check.allReady', { valid: s.valid })}</p>
           </div>
           <div className="row">
             <input id={onlyId} type="checkbox" checked={onlyErrors} onChange={(e) => setOnlyErrors(e.target.checked)} />
-            <label htmlFor={onlyId}>Only errors</label>
+            <label htmlFor={onlyId}>{t('app.check.onlyErrors')}</label>
+            <button type="button" onClick={() => void saveCopy()} disabled={saving}>
+              {saving ? t('app.check.saving') : t('app.check.saveCopy')}
+            </button>
             <button type="button" onClick={() => void exportReport()}>
-              Export the error report (CSV)
+              {t('app.check.exportReport')}
             </button>
             <button type="button" onClick={() => void start()}>
-              Check again
-            </button>
-            <div style={{ flex: 1 }} />
-            <button type="button" className="primary" onClick={() => app.go('diff')} disabled={s.operations === 0}>
-              Next: see what changes
+              {t('app.check.again')}
             </button>
           </div>
-          {s.operations === 0 && (
-            <div className="banner warn" role="status">
-              <p>No row is ready to send yet. Fix the errors below — in the mapping, or in the spreadsheet and open it again — then check again.</p>
-            </div>
-          )}
-          <div className="columns-2" style={{ marginTop: '0.75rem' }}>
+          <div className="columns-2 check-body">
             <div className="panel">
-              <h2 style={{ marginTop: 0 }}>{total === 0 ? 'No problems found' : `${plural(total, onlyErrors ? 'error' : 'finding')}`}</h2>
-              <ul className="list" aria-label="Problems found">
-                {findings.map((f, i) => (
-                  <li key={i}>
-                    <button type="button" className={`quiet finding-item ${selected === i ? 'selected' : ''}`} aria-pressed={selected === i} onClick={() => void show(f, i)} style={{ textAlign: 'left', textDecoration: 'none', color: 'inherit' }}>
-                      <span className={`sev-${f.severity}`}>{f.severity === 'error' ? 'Error' : 'Warning'}</span>
-                      {f.row !== undefined && <strong> row {f.row}</strong>}
-                      {f.cells?.length ? <span> · column {f.cells.map((c) => `${c.letter} (${c.header})`).join(', ')}</span> : null} — {f.message}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-              {findings.length < total && (
-                <button type="button" onClick={() => void load(findings.length).catch(app.report)}>
-                  Show {Math.min(PAGE, total - findings.length)} more
-                </button>
-              )}
+              <h2 style={{ marginTop: 0 }}>{t('app.check.problems', { count: groups.length })}</h2>
+              <FindingGroups groups={groups} onPerson={onPerson} {...(selected ? { selected } : {})} />
             </div>
-            <div className="panel" aria-live="polite">
-              <h2 style={{ marginTop: 0 }}>Source cell</h2>
+            <div className="panel source-panel" aria-live="polite">
+              <h2 style={{ marginTop: 0 }}>{t('app.check.sourceTitle')}</h2>
               {!source ? (
-                <p className="hint">Choose a problem to see the row it comes from.</p>
+                <p className="hint">{t('app.check.sourceHint')}</p>
               ) : !source.row ? (
-                <p>{source.finding.message}</p>
+                <p>{source.title}</p>
               ) : (
                 <>
-                  <p>
-                    Row {source.row.row} of {table?.file}
-                    {source.finding.cells?.length ? `, column ${source.finding.cells.map((c) => c.letter).join(', ')}` : ''}:
-                  </p>
+                  <p>{t('app.check.sourceRow', { row: source.row.row, file: table?.file ?? '' })}</p>
                   <dl className="source-cells">
                     {source.columns.map((c, i) => (
                       <div key={c.index} style={{ display: 'contents' }}>
-                        <dt className={hits.has(c.letter) ? 'hit' : ''}>
+                        <dt className={source.letters.has(c.letter) ? 'hit' : ''}>
                           {c.letter} · {c.header}
                         </dt>
-                        <dd className={hits.has(c.letter) ? 'hit' : ''} style={{ margin: 0 }}>
-                          {source.row!.cells[i] ?? '(empty)'}
+                        <dd className={source.letters.has(c.letter) ? 'hit' : ''} style={{ margin: 0 }}>
+                          {source.row!.cells[i] ?? t('app.check.emptyCell')}
                         </dd>
                       </div>
                     ))}
@@ -184,6 +196,30 @@ export function ValidationScreen() {
               )}
             </div>
           </div>
+          <TechnicalDetails summary={t('app.check.everyFinding', { count: total })}>
+            <ul className="list" aria-label={t('app.check.everyFindingLabel')}>
+              {findings.map((f, i) => (
+                <li key={i}>
+                  <button type="button" className="quiet finding-item" onClick={() => void showRow(`flat:${i}`, f.message, f.row, f.cells)} style={{ textAlign: 'left', textDecoration: 'none', color: 'inherit' }}>
+                    <span className={`sev-${f.severity}`}>{t(f.severity === 'error' ? 'app.check.severityError' : 'app.check.severityWarning')}</span>
+                    {f.row !== undefined && <strong> {t('app.check.row', { row: f.row })}</strong>}
+                    {f.cells?.length ? <span> · {f.cells.map((c) => `${c.letter} (${c.header})`).join(', ')}</span> : null} — {f.message}
+                    {f.path ? <code className="hint"> {f.path}</code> : null}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {findings.length < total && (
+              <button type="button" onClick={() => void load(findings.length).catch(app.report)}>
+                {t('app.showMore', { count: Math.min(PAGE, total - findings.length) })}
+              </button>
+            )}
+          </TechnicalDetails>
+          <FooterBar note={s.operations === 0 ? <span className="fail">{t('app.check.nothingReady')}</span> : t('app.check.footerNote', { valid: s.operations })}>
+            <button type="button" className="primary" onClick={() => app.go('diff')} disabled={s.operations === 0}>
+              {t('app.check.next')}
+            </button>
+          </FooterBar>
         </>
       )}
     </section>
