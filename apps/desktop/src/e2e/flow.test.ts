@@ -16,7 +16,7 @@ import { ensureRenderer } from '../../scripts/renderer';
 import { startWebBridge, type WebBridge } from '../main/web-bridge';
 import { MemorySecretStore } from '../main/services/secrets';
 import { startServiceWorker, type ServiceWorker } from '../main/services/host';
-import { SAMPLE_1000 } from '../__tests__/services';
+import { SAMPLE_1000, SAMPLE_CSV } from '../__tests__/services';
 import { browserUnavailable, launchChromium, seriousViolations } from './browser';
 
 // Tests write only under ignored folders: the README's pictures are refreshed on purpose, with
@@ -87,7 +87,8 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
       }
     }
     await page.setViewportSize(SIZES[0]!);
-    if (name) await page.screenshot({ path: join(SCREENSHOTS, `${n}-${name}.png`), fullPage: true });
+    // The window as the person sees it (the footer bar sticks to its bottom).
+    if (name) await page.screenshot({ path: join(SCREENSHOTS, `${n}-${name}.png`) });
   }
 
   it('maps Microsoft\'s 1,000-row sample with the form, checks it, uploads it and reads the results by name', async () => {
@@ -215,6 +216,14 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     expect(await again.getByLabel('Sheet').inputValue()).toBe('Staff');
     expect(await again.getByLabel('Row with the column names').inputValue()).toBe('3');
     await again.getByText('2 rows read.').waitFor();
+
+    // The same profile with a file it was not made for: said at once, with auto-map offered, never carried over silently.
+    await again.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Start' }).click();
+    await again.getByLabel('Spreadsheet file').setInputFiles(SAMPLE_CSV);
+    await again.getByText(/The current mapping does not fit this file/).waitFor();
+    await again.getByText(/Missing: .*Employee ID/).waitFor();
+    await again.getByRole('button', { name: 'Map this file automatically' }).click();
+    await again.getByLabel('The person this row becomes (SCIM)').filter({ hasText: '"externalId": "1222"' }).waitFor();
     await again.close();
   });
 });

@@ -6,9 +6,13 @@ import type { ProfileData, TableInfo } from '../shared/contract';
 
 type OpenOptions = { sheet?: string | number; headerRow?: number };
 
-/** The sheet and header row a profile remembers, as `file:open` takes them. */
-function shapeOf(profile: ProfileData | undefined): OpenOptions {
+/**
+ * The sheet and header row a profile remembers, as `file:open` takes them. A profile made for a workbook (it
+ * names a sheet) says nothing about the shape of a text export, whose header row is found as usual.
+ */
+function shapeOf(profile: ProfileData | undefined, path?: string): OpenOptions {
   const input = profile?.input;
+  if (input?.sheet !== undefined && path !== undefined && /\.(csv|txt|tsv)$/i.test(path)) return {};
   return {
     ...(input?.sheet !== undefined ? { sheet: input.sheet } : {}),
     ...(input?.headerRow !== undefined ? { headerRow: input.headerRow } : {}),
@@ -26,12 +30,13 @@ async function fitOf(table: TableInfo, profile: ProfileData | undefined): Promis
  * Opens a spreadsheet by path and shows it; what was checked or compared for another file is dropped. Without
  * an explicit sheet or header row, the profile's are used (the profile remembers the file's shape).
  */
-export async function openTablePath(app: AppContextValue, path: string, options: OpenOptions = {}): Promise<void> {
+export async function openTablePath(app: AppContextValue, path: string, options: OpenOptions & { ignoreProfile?: boolean } = {}): Promise<void> {
   // The person's own choice of sheet or header row wins over the profile's.
-  const table = await bridge.invoke('file:open', { path, ...options, profile: shapeOf(app.state.profile) });
+  const { ignoreProfile, ...chosen } = options;
+  const table = await bridge.invoke('file:open', { path, ...chosen, ...(ignoreProfile ? {} : { profile: shapeOf(app.state.profile, path) }) });
   const previous = app.state.table;
   if (previous && previous.tableId !== table.tableId) void bridge.invoke('file:close', { tableId: previous.tableId }).catch(() => undefined);
-  const fit = await fitOf(table, app.state.profile).catch(() => undefined);
+  const fit = ignoreProfile ? undefined : await fitOf(table, app.state.profile).catch(() => undefined);
   app.update({ table, fit, previewIndex: 0, validationJobId: undefined, validatedMapping: undefined, diff: undefined, uploadId: undefined, step: 'file' });
 }
 
@@ -60,7 +65,7 @@ export async function adoptProfileForTable(app: AppContextValue, profile: Profil
   adoptProfile(app, profile, path);
   const table = app.state.table;
   if (!table) return;
-  const shape = shapeOf(profile);
+  const shape = shapeOf(profile, table.path);
   const differs = (shape.sheet !== undefined && shape.sheet !== table.sheet && shape.sheet !== table.sheets.indexOf(table.sheet ?? ''))
     || (shape.headerRow !== undefined && shape.headerRow !== table.headerRow);
   const reopened = differs ? await bridge.invoke('file:open', { path: table.path, profile: shape }) : table;

@@ -57,11 +57,31 @@ export function FileScreen() {
     adoptProfile(app, withShape(drafted.profile, table), undefined, { notes: drafted.notes, unplaced: drafted.unplaced, missingRequired: drafted.missingRequired });
   };
 
-  const next = async (remap = false) => {
+  /**
+   * The mapping does not fit this file: the file is read again with its own header row (not the profile's) and
+   * mapped automatically from its columns.
+   */
+  const remap = async () => {
+    setBusy(true);
+    try {
+      const fresh = await bridge.invoke('file:open', { path: table.path, ...(table.format === 'xlsx' && table.sheet ? { sheet: table.sheet } : {}) });
+      if (fresh.tableId !== table.tableId) void bridge.invoke('file:close', { tableId: table.tableId }).catch(() => undefined);
+      const drafted = await bridge.invoke('profile:autoMap', { tableId: fresh.tableId });
+      app.update({ table: fresh, fit: undefined, previewIndex: 0 });
+      adoptProfile(app, withShape(drafted.profile, fresh), undefined, { notes: drafted.notes, unplaced: drafted.unplaced, missingRequired: drafted.missingRequired });
+      app.go('mapping');
+    } catch (error) {
+      app.report(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const next = async () => {
     setBusy(true);
     try {
       const profile = app.state.profile;
-      if (!profile || remap) await autoMap();
+      if (!profile) await autoMap();
       else {
         const shaped = withShape(profile, table);
         const changed = JSON.stringify(shaped.input) !== JSON.stringify(profile.input);
@@ -100,7 +120,7 @@ export function FileScreen() {
             </p>
             <p>{t('app.file.misfitColumns', { columns: fit.missing.slice(0, 8).join(', '), more: Math.max(0, fit.missing.length - 8) })}</p>
             <div className="row">
-              <button type="button" onClick={() => void next(true)} disabled={busy}>
+              <button type="button" onClick={() => void remap()} disabled={busy}>
                 {t('app.file.misfitAutoMap')}
               </button>
               <button type="button" className="quiet" onClick={() => app.go('start')}>
