@@ -3,6 +3,7 @@
  * browser, through the local HTTP bridge with the session token. Either way errors come back as data and are
  * rebuilt here as BridgeError, so screens handle one kind of error.
  */
+import { t } from '@scimport/messages';
 import { BridgeError, openEnvelope, type Bridge, type PreloadApi } from '../shared/contract';
 
 declare global {
@@ -45,12 +46,12 @@ export function createBridge(): Bridge & { mode: 'electron' | 'web'; pathForFile
           body: JSON.stringify({ channel, request }),
         });
       } catch {
-        throw new BridgeError({ code: 'CONNECTION', message: 'The app\'s background service is not answering. Check that `pnpm dev:web` is still running, then reload the page.' });
+        throw new BridgeError({ code: 'CONNECTION', message: t('app.client.connection') });
       }
       if (response.status === 401) {
-        throw new BridgeError({ code: 'REFUSED', message: 'This page is not connected to the app\'s service. Open the full address the bridge printed (it ends in #token=…).' });
+        throw new BridgeError({ code: 'REFUSED', message: t('app.client.refused') });
       }
-      if (!response.ok) throw new BridgeError({ code: 'INTERNAL', message: `The app's service refused the request (${response.status}). Reload the page.` });
+      if (!response.ok) throw new BridgeError({ code: 'INTERNAL', message: t('app.client.internal', { status: response.status }) });
       return openEnvelope(await response.json());
     },
   };

@@ -6,6 +6,7 @@
  * reconstruct.
  */
 import { z } from 'zod';
+import { t } from '@scimport/messages';
 import type { Channel } from './channels';
 import { extensionSchema, mappingFormSchema, type MappingFormView, type MappingHintView } from './mapping-form';
 
@@ -72,7 +73,7 @@ export function openEnvelope<T>(value: unknown): T {
     const error = envelope.error;
     if (error && typeof error.message === 'string' && typeof error.code === 'string' && error.code in BRIDGE_ERROR_CODES) throw new BridgeError(error);
   }
-  throw new BridgeError({ code: 'INTERNAL', message: 'The app received an answer it does not understand. Restart the app; if it happens again, report it.' });
+  throw new BridgeError({ code: 'INTERNAL', message: t('app.client.unreadable') });
 }
 
 // ---------------------------------------------------------------------------------------------------------

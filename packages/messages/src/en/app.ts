@@ -26,9 +26,6 @@ export const app = {
   'app.footer.label': 'Next step',
   'app.technical.summary': 'Technical details',
   'app.count.people': '{count, plural, one {# person} other {# people}}',
-  'app.count.rows': '{count, plural, one {# row} other {# rows}}',
-  'app.count.requests': '{count, plural, one {# request} other {# requests}}',
-  'app.count.calls': '{count, plural, one {# call} other {# calls}}',
   'app.count.columns': '{count, plural, one {# column} other {# columns}}',
   'app.showMore': 'Show {count, number} more',
 

@@ -340,14 +340,26 @@ export class UploadService {
   private async queue(job: UploadJob, reason: string): Promise<void> {
     this.close(job);
     const delayMs = job.retry ? Math.min(this.retry.maxMs, job.retry.delayMs * 2) : this.retry.firstMs;
-    job.state = 'queued';
     job.recheck = true;
     job.error = undefined;
     const sofar = job.progress.chunksDone > 0 ? ` ${t('services.upload.queuedSoFar', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) })}` : '';
     job.message = `${t('services.upload.queued', { reason: plainReason(reason), delay: seconds(delayMs) })}${sofar}`;
     job.retry = { delayMs };
+    // "Queued" announces an upload kept in the outbox: it is said only once the outbox file is written.
     await this.keep(job).catch(() => undefined);
-    if (this.disposed || job.state !== 'queued') return;
+    if (job.stopping === 'cancel') {
+      job.message = t('services.upload.cancelledWaiting', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
+      await this.finish(job, 'cancelled', 'cancelled');
+      return;
+    }
+    if (job.stopping === 'pause') {
+      job.message = t('services.upload.pausedInOutbox', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
+      await this.keep(job).catch(() => undefined);
+      job.state = 'paused';
+      return;
+    }
+    job.state = 'queued';
+    if (this.disposed) return;
     const timer = setTimeout(() => this.tryNow(job), delayMs);
     timer.unref?.();
     job.retry.timer = timer;

@@ -5,6 +5,7 @@
  * only once they are valid, so a half-typed name never ends up saved.
  */
 import { useEffect, useId, useState } from 'react';
+import { t, type MessageKey } from '@scimport/messages';
 import type { ProfileData } from '../../shared/contract';
 
 type Extension = NonNullable<ProfileData['extension']>;
@@ -17,11 +18,11 @@ interface Draft {
 
 const PREFIX = 'urn:ietf:params:scim:schemas:extension:';
 const SUFFIX = ':1.0:User';
-const TYPES: { value: AttributeType; label: string }[] = [
-  { value: 'string', label: 'Text' },
-  { value: 'integer', label: 'Whole number' },
-  { value: 'boolean', label: 'Yes/no' },
-  { value: 'dateTime', label: 'Date and time' },
+const TYPES: { value: AttributeType; label: MessageKey }[] = [
+  { value: 'string', label: 'app.editors.custom.typeString' },
+  { value: 'integer', label: 'app.editors.custom.typeInteger' },
+  { value: 'boolean', label: 'app.editors.custom.typeBoolean' },
+  { value: 'dateTime', label: 'app.editors.custom.typeDateTime' },
 ];
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const SPACE = /^[A-Za-z0-9_-]+$/;
@@ -35,19 +36,18 @@ export function namespaceName(namespace: string | undefined): string {
 /** What is wrong with a draft, in words (empty when it can go into the profile). */
 export function problemsOf(space: string, attributes: Draft[]): string[] {
   const problems: string[] = [];
-  if (attributes.length > 0 && !SPACE.test(space)) problems.push('The extension name may hold only letters, digits, _ and - (for example "contoso").');
+  if (attributes.length > 0 && !SPACE.test(space)) problems.push(t('app.editors.custom.badSpace'));
   const seen = new Set<string>();
   attributes.forEach((a, i) => {
-    const label = `Attribute ${i + 1}`;
-    if (!NAME.test(a.name)) problems.push(`${label}: the name must start with a letter and hold only letters, digits and _ (for example "costCenter").`);
-    else if (seen.has(a.name.toLowerCase())) problems.push(`${label}: "${a.name}" is there twice; each name once.`);
+    if (!NAME.test(a.name)) problems.push(t('app.editors.custom.badName', { n: i + 1 }));
+    else if (seen.has(a.name.toLowerCase())) problems.push(t('app.editors.custom.twice', { n: i + 1, name: a.name }));
     seen.add(a.name.toLowerCase());
   });
   return problems;
 }
 
 function draftsOf(extension: Extension | undefined): Draft[] {
-  return (extension?.attributes ?? []).map((a) => ({ name: a.name, type: (TYPES.some((t) => t.value === a.type) ? a.type : 'string') as AttributeType, multiValued: Boolean(a.multiValued) }));
+  return (extension?.attributes ?? []).map((a) => ({ name: a.name, type: (TYPES.some((type) => type.value === a.type) ? a.type : 'string') as AttributeType, multiValued: Boolean(a.multiValued) }));
 }
 
 export function CustomAttributesEditor({ extension, onChange }: { extension: Extension | undefined; onChange(next: Extension | undefined): void }) {
@@ -89,10 +89,10 @@ export function CustomAttributesEditor({ extension, onChange }: { extension: Ext
   return (
     <div>
       <p className="hint" style={{ marginTop: 0 }}>
-        For what Entra ID has no standard place for (a cost center, a badge number). The provisioning job must know each one — the checks before an upload say so if it does not.
+        {t('app.editors.custom.lead')}
       </p>
       <div className="field">
-        <label htmlFor={ids.space}>Extension name</label>
+        <label htmlFor={ids.space}>{t('app.editors.custom.space')}</label>
         <input id={ids.space} type="text" value={space} onChange={(e) => apply(e.target.value.trim(), attributes)} aria-describedby={ids.spaceHint} style={{ maxWidth: '20rem' }} />
         <p className="hint mono" id={ids.spaceHint}>
           {namespace}
@@ -101,15 +101,15 @@ export function CustomAttributesEditor({ extension, onChange }: { extension: Ext
       {attributes.length > 0 && (
         <table className="simple" aria-describedby={ids.caption}>
           <caption id={ids.caption} className="visually-hidden">
-            Custom attributes of the profile
+            {t('app.editors.custom.caption')}
           </caption>
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Several values</th>
+              <th scope="col">{t('app.editors.custom.colName')}</th>
+              <th scope="col">{t('app.editors.custom.colType')}</th>
+              <th scope="col">{t('app.editors.custom.colMultiValued')}</th>
               <th scope="col">
-                <span className="visually-hidden">Remove</span>
+                <span className="visually-hidden">{t('app.editors.custom.colRemove')}</span>
               </th>
             </tr>
           </thead>
@@ -117,23 +117,23 @@ export function CustomAttributesEditor({ extension, onChange }: { extension: Ext
             {attributes.map((a, i) => (
               <tr key={i}>
                 <td>
-                  <input type="text" aria-label={`Name of custom attribute ${i + 1}`} value={a.name} onChange={(e) => change(i, { name: e.target.value.trim() })} />
+                  <input type="text" aria-label={t('app.editors.custom.name', { n: i + 1 })} value={a.name} onChange={(e) => change(i, { name: e.target.value.trim() })} />
                 </td>
                 <td>
-                  <select aria-label={`Type of custom attribute ${i + 1}`} value={a.type} onChange={(e) => change(i, { type: e.target.value as AttributeType })}>
-                    {TYPES.map((t) => (
-                      <option key={t.value} value={t.value}>
-                        {t.label}
+                  <select aria-label={t('app.editors.custom.type', { n: i + 1 })} value={a.type} onChange={(e) => change(i, { type: e.target.value as AttributeType })}>
+                    {TYPES.map((type) => (
+                      <option key={type.value} value={type.value}>
+                        {t(type.label)}
                       </option>
                     ))}
                   </select>
                 </td>
                 <td>
-                  <input type="checkbox" aria-label={`Custom attribute ${i + 1} holds several values`} checked={a.multiValued} onChange={(e) => change(i, { multiValued: e.target.checked })} />
+                  <input type="checkbox" aria-label={t('app.editors.custom.multiValued', { n: i + 1 })} checked={a.multiValued} onChange={(e) => change(i, { multiValued: e.target.checked })} />
                 </td>
                 <td>
                   <button type="button" className="quiet" onClick={() => apply(space, attributes.filter((_, j) => j !== i))}>
-                    Remove {a.name || `attribute ${i + 1}`}
+                    {a.name ? t('app.editors.custom.remove', { name: a.name }) : t('app.editors.custom.removeUnnamed', { n: i + 1 })}
                   </button>
                 </td>
               </tr>
@@ -143,7 +143,7 @@ export function CustomAttributesEditor({ extension, onChange }: { extension: Ext
       )}
       <p>
         <button type="button" onClick={() => apply(space, [...attributes, { name: '', type: 'string', multiValued: false }])}>
-          Add a custom attribute
+          {t('app.editors.custom.add')}
         </button>
       </p>
       <div id={ids.problems} aria-live="polite">
@@ -151,14 +151,14 @@ export function CustomAttributesEditor({ extension, onChange }: { extension: Ext
           <ul className="list">
             {problems.map((p) => (
               <li key={p} className="fail">
-                {p} Not in the profile until this is fixed.
+                {t('app.editors.custom.notSaved', { problem: p })}
               </li>
             ))}
           </ul>
         ) : (
           attributes.length > 0 && (
             <p className="hint">
-              In the mapping, send them under the extension: <code>"{namespace}": {'{'} "{attributes[0]?.name}": … {'}'}</code>
+              {t('app.editors.custom.usage')} <code>"{namespace}": {'{'} "{attributes[0]?.name}": … {'}'}</code>
             </p>
           )
         )}

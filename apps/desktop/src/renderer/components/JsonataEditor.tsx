@@ -10,6 +10,7 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching } from '@codemirror/language';
 import { autocompletion, closeBrackets, completionKeymap, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { t } from '@scimport/messages';
 import type { MappingSyntaxProblem } from '../../shared/contract';
 
 interface JsonataState {
@@ -114,7 +115,7 @@ export const JsonataEditor = forwardRef<JsonataEditorHandle, Props>(function Jso
       return {
         from,
         options: [
-          ...cols.map((c) => ({ label: columnReference(c), detail: 'column', type: 'variable' })),
+          ...cols.map((c) => ({ label: columnReference(c), detail: t('app.editors.jsonata.column'), type: 'variable' })),
           ...fns.map((h) => ({ label: h.name, detail: h.signature, info: h.description, type: 'function', apply: `${h.name}(` })),
         ],
         validFor: /^[$`]?[\w]*$/,

@@ -3,6 +3,7 @@
  * (for example `UK = GB` to turn the file's country words into ISO codes).
  */
 import { useEffect, useId, useState } from 'react';
+import { t } from '@scimport/messages';
 
 type Tables = Record<string, Record<string, string>>;
 
@@ -47,7 +48,7 @@ export function LookupEditor({ lookups, onChange }: { lookups: Tables | undefine
       <div className="row">
         {names.length > 0 && (
           <div className="field">
-            <label htmlFor={ids.table}>Table</label>
+            <label htmlFor={ids.table}>{t('app.editors.lookup.table')}</label>
             <select id={ids.table} value={current} onChange={(e) => setCurrent(e.target.value)}>
               {names.map((n) => (
                 <option key={n}>{n}</option>
@@ -68,18 +69,18 @@ export function LookupEditor({ lookups, onChange }: { lookups: Tables | undefine
           }}
         >
           <div className="field">
-            <label htmlFor={ids.name}>New table name</label>
+            <label htmlFor={ids.name}>{t('app.editors.lookup.newName')}</label>
             <input id={ids.name} type="text" value={newName} onChange={(e) => setNewName(e.target.value)} />
           </div>
           <button type="submit" style={{ marginBottom: '0.6rem' }} disabled={!newName.trim()}>
-            Add table
+            {t('app.editors.lookup.add')}
           </button>
         </form>
       </div>
       {current && (
         <div className="field">
           <label htmlFor={ids.lines}>
-            Entries of "{current}", one per line: <code>value in the file = value to send</code>
+            {t('app.editors.lookup.entries', { table: current })} <code>{t('app.editors.lookup.format')}</code>
           </label>
           <textarea
             id={ids.lines}
@@ -91,7 +92,7 @@ export function LookupEditor({ lookups, onChange }: { lookups: Tables | undefine
             className="mono"
           />
           <p id={ids.problem} className={bad.length ? 'fail' : 'hint'} aria-live="polite">
-            {bad.length ? `Line ${bad.join(', ')} has no "=": write it as "value in the file = value to send".` : `Use it in the mapping as $lookup('${current}', Column).`}
+            {bad.length ? t('app.editors.lookup.badLines', { lines: bad.join(', ') }) : t('app.editors.lookup.usage', { table: current })}
           </p>
         </div>
       )}

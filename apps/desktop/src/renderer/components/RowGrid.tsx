@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { t } from '@scimport/messages';
 import { bridge } from '../client';
 import type { ColumnView, RowView } from '../../shared/contract';
 
@@ -69,7 +70,7 @@ export function RowGrid({ tableId, columns, rowCount, selected, onSelect, label 
         <div role="rowgroup" className="grid-head" style={{ width, height: HEAD_HEIGHT }}>
           <div role="row" aria-rowindex={1} style={{ display: 'flex' }}>
             <div role="columnheader" className="cell rownum head">
-              Row
+              {t('app.editors.grid.row')}
             </div>
             {columns.map((c) => (
               <div role="columnheader" key={c.index} className="cell head" style={{ width: COL_WIDTH }} title={c.header}>

@@ -238,7 +238,7 @@ function ValueControls({ field, value, onChange, ctx }: { field: FormFieldView; 
         <>
           {picker(value.given, (given) => onChange({ ...value, given }), 'mapping.form.control.given')}
           {picker(value.family, (family) => onChange({ ...value, family }), 'mapping.form.control.family')}
-          <input type="text" aria-label={t('mapping.form.control.domain', a)} value={value.domain} placeholder="contoso.com" onChange={(e) => onChange({ ...value, domain: e.target.value.trim() })} size={16} />
+          <input type="text" aria-label={t('mapping.form.control.domain', a)} value={value.domain} placeholder={t('app.editors.upn.domainExample')} onChange={(e) => onChange({ ...value, domain: e.target.value.trim() })} size={16} />
         </>
       );
     case 'constant':
