@@ -9,7 +9,7 @@ const op = (externalId: string, userName?: string): BulkOperation => ({
   externalId,
   data: { schemas: [CORE], externalId, ...(userName !== undefined ? { userName } : {}), displayName: `User ${externalId}` },
 });
-const ctx = { jobId: 'job', servicePrincipalId: 'sp', now: Date.parse('2026-01-01T00:00:00Z'), visibleAt: 0 };
+const ctx = { jobId: 'job', tenantId: 'tenant', servicePrincipalId: 'sp', clientId: 'app', now: Date.parse('2026-01-01T00:00:00Z'), visibleAt: 0 };
 
 /** The status and error code of each operation's log entry, in order. */
 function outcomes(directory: Directory, ops: BulkOperation[]): string[] {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { signInNameProblem } from './domains';
+import { entraProperties, keepWorkEntries } from './entra-names';
 import { ENTERPRISE_USER_URN, getCI, isRecord } from './scim';
-import type { EmulatedUser, ProvisioningAction, ProvisioningLogEntry, ProvisioningStatus } from './types';
+import type { EmulatedUser, ProvisioningAction, ProvisioningErrorInfo, ProvisioningLogEntry, ProvisioningStatus, ProvisioningStep } from './types';
 import type { RunOutcome } from './job';
 import type { BulkOperation } from './validate';
 
@@ -95,12 +97,12 @@ export class Directory {
    * operations' `data` objects as the users' attributes (no copy: a 50-user request is processed on every call),
    * so the caller must not change them afterwards; listUsers() hands out copies.
    */
-  process(ops: BulkOperation[], ctx: { jobId: string; servicePrincipalId: string; now: number; visibleAt: number }): RunOutcome {
+  process(ops: BulkOperation[], ctx: ProcessContext): RunOutcome {
     const cycleId = randomUUID();
     const outcome: RunOutcome = { imported: ops.length, exported: 0, escrowed: 0, cycleId };
     const stamp = new Date(ctx.now).toISOString();
     for (const op of ops) {
-      const entry = this.apply(op, stamp);
+      const entry = this.apply(op, stamp, ctx.verifiedDomains);
       if (entry.provisioningSteps.some((s) => s.name === 'EntryExport' && s.status === 'success')) outcome.exported += 1;
       if (entry.provisioningStatusInfo.status === 'failure') {
         outcome.escrowed += 1;
@@ -112,10 +114,20 @@ export class Directory {
         entry: {
           id: randomUUID(),
           activityDateTime: stamp,
+          tenantId: ctx.tenantId,
           jobId: ctx.jobId,
           cycleId,
           changeId: randomUUID(),
-          servicePrincipal: { id: ctx.servicePrincipalId },
+          // A steady figure per step, so runs compare; Entra reports the real time taken.
+          durationInMilliseconds: 40 + 15 * entry.provisioningSteps.length,
+          initiatedBy: { id: '', displayName: 'Microsoft Entra provisioning service', initiatorType: 'system' },
+          servicePrincipal: { id: ctx.servicePrincipalId, displayName: SANDBOX_APP_NAME },
+          sourceSystem: { id: SOURCE_SYSTEM_ID, displayName: 'API', details: {} },
+          targetSystem: {
+            id: TARGET_SYSTEM_ID,
+            displayName: 'Entra ID',
+            details: { ApplicationId: ctx.clientId, ServicePrincipalId: ctx.servicePrincipalId, ServicePrincipalDisplayName: SANDBOX_APP_NAME },
+          },
           ...entry,
         },
       });
@@ -124,77 +136,115 @@ export class Directory {
     return outcome;
   }
 
-  private apply(op: BulkOperation, stamp: string): Omit<ProvisioningLogEntry, 'id' | 'activityDateTime' | 'jobId' | 'cycleId' | 'changeId' | 'servicePrincipal'> {
-    const { data, externalId } = op;
+  private apply(op: BulkOperation, stamp: string, verifiedDomains: string[] | undefined): UserOutcome {
+    const { externalId } = op;
+    // Only work-type emails, addresses and phone numbers reach Entra; the rest is dropped and shown as skipped.
+    const { data, skipped } = keepWorkEntries(op.data);
     const existing = this.users.get(externalId);
     const displayName = describeUser(data);
     const userName = getCI(data, 'userName') as string | undefined;
     const active = getCI(data, 'active') as boolean | undefined;
-    const steps: ProvisioningLogEntry['provisioningSteps'] = [
-      { name: 'EntryImport', status: 'success', description: `Received user '${externalId}' from the API.` },
-      {
-        name: 'EntryMatching',
-        status: 'success',
-        description: existing
+    const steps: ProvisioningStep[] = [
+      step('EntryImport', 'import', 'success', `Received user '${externalId}' from the API.`, { externalId, ...(userName !== undefined ? { userName } : {}) }),
+    ];
+    if (skipped.length > 0) {
+      steps.push(
+        step(
+          'EntryImportSkippedValues',
+          'processing',
+          'skipped',
+          `Ignored ${skipped.length} ${skipped.length === 1 ? 'entry' : 'entries'} of a type other than 'work': Entra processes only work addresses, emails and phone numbers.`,
+          Object.fromEntries(skipped.map((v) => [v.path, v.value])),
+        ),
+      );
+    }
+    steps.push(
+      step(
+        'EntryMatching',
+        'matching',
+        'success',
+        existing
           ? `Matched user '${externalId}' to the existing user ${existing.id} (externalId = employeeId).`
           : `No user with employeeId '${externalId}' exists; a new user will be created.`,
-      },
-    ];
+        { MatchingAttribute: 'employeeId', MatchingValue: externalId },
+      ),
+    );
     const base = {
-      sourceIdentity: { id: externalId, ...(displayName ? { displayName } : {}) },
-      targetIdentity: { ...(existing ? { id: existing.id } : {}), ...(displayName ? { displayName } : {}) },
+      sourceIdentity: { id: externalId, identityType: 'User', details: {}, ...(displayName ? { displayName } : {}) },
+      targetIdentity: { identityType: 'User', details: {}, ...(existing ? { id: existing.id } : {}), ...(displayName ? { displayName } : {}) } as ProvisioningLogEntry['targetIdentity'],
     };
     const action: ProvisioningAction = existing ? 'update' : 'create';
+    const fail = (stepName: string, stepType: ProvisioningStep['provisioningStepType'], description: string, error: ProvisioningErrorInfo): UserOutcome => {
+      steps.push(step(stepName, stepType, 'failure', description, { ErrorCode: error.errorCode }));
+      return {
+        ...base,
+        provisioningAction: action,
+        provisioningStatusInfo: { status: 'failure', errorInformation: error },
+        modifiedProperties: [],
+        provisioningSteps: steps,
+      };
+    };
 
     if (userName !== undefined) {
+      const refused = signInNameProblem(userName, externalId, verifiedDomains);
+      if (refused) {
+        return fail('EntryExport', 'export', `Entra refused the userPrincipalName '${userName}'.`, {
+          errorCode: refused.errorCode,
+          reason: refused.reason,
+          additionalDetails: `The job would have ${action === 'create' ? 'created' : 'updated'} the user with userPrincipalName '${userName}'.`,
+          errorCategory: 'failure',
+          recommendedAction: refused.recommendedAction,
+        });
+      }
       const holderId = this.upnIndex.get(userName.toLowerCase());
       const holder = holderId === undefined || holderId === externalId ? undefined : this.users.get(holderId);
       if (holder) {
-        steps.push({ name: 'EntryExport', status: 'failure', description: `userPrincipalName '${userName}' is already taken.` });
-        return {
-          ...base,
-          provisioningAction: action,
-          provisioningStatusInfo: {
-            status: 'failure',
-            errorInformation: {
-              errorCode: 'AzureActiveDirectoryConflictEntry',
-              reason: `ObjectConflict: the userPrincipalName '${userName}' of user '${externalId}' is already used by the user with externalId '${holder.externalId}'.`,
-              recommendedAction: `Give user '${externalId}' a unique userName, or correct the externalId if both rows are the same person.`,
-            },
-          },
-          modifiedProperties: [],
-          provisioningSteps: steps,
-        };
+        return fail('EntryExport', 'export', `userPrincipalName '${userName}' is already taken.`, {
+          errorCode: 'AzureActiveDirectoryConflictEntry',
+          reason: `ObjectConflict: the userPrincipalName '${userName}' of user '${externalId}' is already used by the user with externalId '${holder.externalId}'.`,
+          additionalDetails: `Conflicting object: the user with employeeId '${holder.externalId}' (${holder.id}).`,
+          errorCategory: 'failure',
+          recommendedAction: `Give user '${externalId}' a unique userName, or correct the externalId if both rows are the same person.`,
+        });
       }
     }
 
     const managerId = managerExternalId(data);
     const managerResolved = managerId === undefined || managerId === externalId || this.users.has(managerId);
     const enabled = active ?? existing?.accountEnabled ?? true;
-    const oldFlat = existing ? flatten(existing.attributes) : new Map<string, string>();
-    const newFlat = flatten(data);
+    const oldFlat = existing ? entraProperties(existing.attributes) : new Map<string, string>();
+    const newFlat = entraProperties(data);
     const modified: ProvisioningLogEntry['modifiedProperties'] = [];
     for (const [key, after] of newFlat) {
+      if (key === 'accountEnabled' || key === 'manager') continue; // judged below, on what Entra holds
       const before = oldFlat.get(key) ?? null;
       if (before !== after) modified.push({ displayName: key, oldValue: before, newValue: after });
     }
-    for (const [key, before] of oldFlat) if (!newFlat.has(key)) modified.push({ displayName: key, oldValue: before, newValue: null });
-    // The reference may resolve now although the data is the same as last time (the manager arrived since).
-    if (existing && managerResolved && managerId !== existing.managerExternalId) {
-      modified.push({ displayName: 'manager', oldValue: existing.managerExternalId ?? null, newValue: managerId ?? null });
+    for (const [key, before] of oldFlat) {
+      if (key !== 'accountEnabled' && key !== 'manager' && !newFlat.has(key)) modified.push({ displayName: key, oldValue: before, newValue: null });
     }
-    if (existing && existing.accountEnabled !== enabled) {
-      modified.push({ displayName: 'accountEnabled', oldValue: String(existing.accountEnabled), newValue: String(enabled) });
+    // The reference may resolve now although the data is the same as last time (the manager arrived since).
+    if (managerResolved && managerId !== existing?.managerExternalId && managerId !== undefined) {
+      modified.push({ displayName: 'manager', oldValue: existing?.managerExternalId ?? null, newValue: managerId });
+    }
+    if (existing ? existing.accountEnabled !== enabled : active !== undefined) {
+      modified.push({ displayName: 'accountEnabled', oldValue: existing ? String(existing.accountEnabled) : null, newValue: String(enabled) });
     }
 
     if (existing && modified.length === 0 && managerResolved) {
-      steps.push({ name: 'EntryExport', status: 'skipped', description: 'The user already has these values; nothing was written.' });
+      steps.push(step('EntryExport', 'export', 'skipped', 'The user already has these values; nothing was written.', {}));
       return {
         ...base,
         provisioningAction: 'other',
         provisioningStatusInfo: {
           status: 'skipped',
-          errorInformation: { errorCode: 'RedundantExport', reason: `No change: user '${externalId}' already has these values.` },
+          errorInformation: {
+            errorCode: 'RedundantExport',
+            reason: `No change: user '${externalId}' already has these values.`,
+            additionalDetails: null,
+            errorCategory: 'success',
+            recommendedAction: null,
+          },
         },
         modifiedProperties: [],
         provisioningSteps: steps,
@@ -219,23 +269,26 @@ export class Directory {
     base.targetIdentity.id = user.id;
 
     const finalAction: ProvisioningAction = existing && existing.accountEnabled && !enabled ? 'disable' : action;
-    steps.push({
-      name: 'EntryExport',
-      status: 'success',
-      description: `${finalAction === 'create' ? 'Created' : finalAction === 'disable' ? 'Disabled' : 'Updated'} user ${user.id}.`,
-    });
+    steps.push(
+      step('EntryExport', 'export', 'success', `${finalAction === 'create' ? 'Created' : finalAction === 'disable' ? 'Disabled' : 'Updated'} user ${user.id}.`, {
+        TargetObjectId: user.id,
+        ...(upn !== undefined ? { userPrincipalName: upn } : {}),
+      }),
+    );
     let status: ProvisioningStatus = 'success';
-    let errorInformation: ProvisioningLogEntry['provisioningStatusInfo']['errorInformation'];
+    let errorInformation: ProvisioningErrorInfo | undefined;
     if (!managerResolved) {
       status = 'failure';
-      steps.push({ name: 'ReferenceResolution', status: 'failure', description: `Manager '${managerId}' was not found.` });
+      steps.push(step('ReferenceResolution', 'referenceResolution', 'failure', `Manager '${managerId}' was not found.`, { ReferenceAttribute: 'manager', ReferenceValue: managerId ?? '' }));
       errorInformation = {
         errorCode: 'UnableToResolveReferenceAttributeValue',
         reason: `The manager of user '${externalId}' could not be set: no user with externalId '${managerId}' has been provisioned by this job.`,
+        additionalDetails: 'The user was written without the manager; the reference is retried when the user is sent again.',
+        errorCategory: 'failure',
         recommendedAction: `Upload the manager (externalId '${managerId}') first, or in the same request before this user, then upload user '${externalId}' again.`,
       };
     } else if (managerId !== undefined) {
-      steps.push({ name: 'ReferenceResolution', status: 'success', description: `Manager '${managerId}' resolved.` });
+      steps.push(step('ReferenceResolution', 'referenceResolution', 'success', `Manager '${managerId}' resolved.`, { ReferenceAttribute: 'manager', ReferenceValue: managerId }));
     }
     return {
       ...base,
@@ -245,6 +298,30 @@ export class Directory {
       provisioningSteps: steps,
     };
   }
+}
+
+type UserOutcome = Pick<ProvisioningLogEntry, 'sourceIdentity' | 'targetIdentity' | 'provisioningAction' | 'provisioningStatusInfo' | 'modifiedProperties' | 'provisioningSteps'>;
+
+/** What processing needs to know of the job and tenant. */
+export interface ProcessContext {
+  jobId: string;
+  tenantId: string;
+  servicePrincipalId: string;
+  clientId: string;
+  /** Lower-cased; undefined = userNames are not checked against domains. */
+  verifiedDomains?: string[] | undefined;
+  now: number;
+  visibleAt: number;
+}
+
+/** The provisioning app's name in the sandbox (Entra shows the enterprise app's display name). */
+export const SANDBOX_APP_NAME = 'scimport sandbox (API-driven provisioning to Entra ID)';
+const SOURCE_SYSTEM_ID = '5c1a0000-0000-4000-8000-0000000000a0';
+const TARGET_SYSTEM_ID = '5c1a0000-0000-4000-8000-0000000000b0';
+
+/** Graph's provisioningStep (Graph reference provisioningstep: name, provisioningStepType, status, description, details). */
+function step(name: string, type: ProvisioningStep['provisioningStepType'], status: ProvisioningStatus, description: string, details: Record<string, string>): ProvisioningStep {
+  return { name, provisioningStepType: type, status, description, details };
 }
 
 function upnKey(user: EmulatedUser | undefined): string | undefined {
@@ -270,15 +347,4 @@ function describeUser(data: Record<string, unknown>): string | undefined {
   }
   const userName = getCI(data, 'userName');
   return typeof userName === 'string' ? userName : undefined;
-}
-
-/** Paths (`name.givenName`, `urn:…:User:manager.value`) to string values, for modifiedProperties. Arrays compare whole. */
-function flatten(value: Record<string, unknown>, prefix = '', separator = '', out = new Map<string, string>()): Map<string, string> {
-  for (const [key, v] of Object.entries(value)) {
-    if (prefix === '' && key.toLowerCase() === 'schemas') continue;
-    const path = prefix === '' ? key : `${prefix}${separator}${key}`;
-    if (isRecord(v)) flatten(v, path, prefix === '' && key.toLowerCase().startsWith('urn:') ? ':' : '.', out);
-    else if (v !== undefined && v !== null) out.set(path, typeof v === 'string' ? v : JSON.stringify(v));
-  }
-  return out;
 }

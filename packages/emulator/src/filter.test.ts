@@ -8,7 +8,12 @@ const entry = (over: Partial<ProvisioningLogEntry> = {}): ProvisioningLogEntry =
   jobId: 'API2AAD.a.b',
   cycleId: 'c1',
   changeId: 'ch1',
+  tenantId: 'tenant',
+  durationInMilliseconds: 70,
+  initiatedBy: { id: '', displayName: 'Microsoft Entra provisioning service', initiatorType: 'system' },
   servicePrincipal: { id: 'sp' },
+  sourceSystem: { id: 's', displayName: 'API', details: {} },
+  targetSystem: { id: 't', displayName: 'Entra ID', details: {} },
   sourceIdentity: { id: "O'Brien-7", displayName: 'Pat' },
   targetIdentity: { id: 't1' },
   provisioningAction: 'create',
@@ -21,8 +26,16 @@ const entry = (over: Partial<ProvisioningLogEntry> = {}): ProvisioningLogEntry =
 describe('parseLogFilter', () => {
   it('reads quoted values with doubled quotes, case-insensitive names and and-joined clauses', () => {
     expect(parseLogFilter("sourceIdentity/id eq 'O''Brien-7'")(entry())).toBe(true);
-    expect(parseLogFilter("JOBID eq 'api2aad.A.B' and provisioningAction eq 'create'")(entry())).toBe(true);
+    expect(parseLogFilter("JOBID eq 'API2AAD.a.b' and provisioningAction eq 'create'")(entry())).toBe(true);
     expect(parseLogFilter("statusInfo/status ne 'success'")(entry())).toBe(false);
+  });
+
+  it('compares values case-sensitively and finds text with contains(), as Graph documents', () => {
+    expect(parseLogFilter("jobId eq 'api2aad.A.B'")(entry())).toBe(false);
+    expect(parseLogFilter("contains(sourceIdentity/id,'Brien')")(entry())).toBe(true);
+    expect(parseLogFilter("contains(sourceIdentity/id, 'brien')")(entry())).toBe(false);
+    expect(parseLogFilter("contains(jobId,'API2AAD') and activityDateTime lt 2026-03-02T00:00:00Z")(entry())).toBe(true);
+    expect(() => parseLogFilter("contains(jobId 'x')")).toThrow(/contains\(<property>,'<text>'\)/);
   });
 
   it('compares activityDateTime as a point in time', () => {
@@ -37,7 +50,7 @@ describe('parseLogFilter', () => {
     expect(() => parseLogFilter('jobId eq x')).toThrow(/must be quoted/);
     expect(() => parseLogFilter("jobId eq 'x")).toThrow(/not closed/);
     expect(() => parseLogFilter('activityDateTime ge 2026-03-01')).toThrow(/date-time like/);
-    expect(() => parseLogFilter("jobId ge 'x'")).toThrow(/only eq and ne/);
+    expect(() => parseLogFilter("jobId ge 'x'")).toThrow(/only eq and contains/);
     expect(() => parseLogFilter("jobId eq 'x' and")).toThrow(/must follow 'and'/);
   });
 });

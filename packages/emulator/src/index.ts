@@ -1,4 +1,7 @@
-export { startEmulator, SANDBOX_DEFAULTS, DEFAULT_PERMISSIONS, PERMISSION_UPLOAD } from './server';
+export { startEmulator, SANDBOX_DEFAULTS, DEFAULT_PERMISSIONS, PERMISSION_UPLOAD, PERMISSION_UPLOAD_OWNED_BY } from './server';
+export { SANDBOX_INITIAL_DOMAIN } from './domains';
+export { DOCUMENTED_LOG_DELAY_MS, DOCUMENTED_LOGS_API_LIMIT } from './options';
+export { QUARANTINE_REASONS } from './job';
 export { EmulatorError, EMULATOR_ERROR_CODES, isEmulatorError } from './errors';
 export type { EmulatorErrorCode } from './errors';
 export { BULK_REQUEST_URN, CORE_USER_URN, ENTERPRISE_USER_URN } from './scim';
@@ -17,6 +20,11 @@ export type {
   ProvisioningAction,
   ProvisioningLogEntry,
   ProvisioningStatus,
+  ProvisioningStep,
+  ProvisioningStepType,
+  ProvisioningErrorInfo,
+  ProvisioningIdentity,
+  SandboxSettings,
   SchemaAttribute,
   SynchronizationError,
   SynchronizationJob,

@@ -182,6 +182,10 @@ describe('a job that is not running', () => {
     await upload(emu, token, bulkBody([user('1')]));
     expect((await post(emu, token, `${jobPath(emu)}/restart`, { criteria: { resetScope: 'QuarantineState' } })).status).toBe(204);
     expect(emu.jobStatus().status.code).toBe('Active');
+    // The job was not running (quarantined): what was uploaded before the restart is purged (FAQ), new uploads run.
+    expect(emu.users()).toHaveLength(0);
+    expect(emu.purgedRequests()).toBe(1);
+    await upload(emu, token, bulkBody([user('1')]));
     expect(emu.users()).toHaveLength(1);
   });
 

@@ -26,9 +26,29 @@ const WIRE_CODES: Record<JobStateCode, SynchronizationJobStatus['code']> = {
 /** Graph's value for "never" in steadyState times. */
 export const NEVER = '0001-01-01T00:00:00Z';
 
-/** Entra retries a quarantined job less and less often, at most once a day. */
-const QUARANTINE_FIRST_RETRY_MS = 60 * 60 * 1000;
-const QUARANTINE_MAX_RETRY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+/**
+ * Entra re-evaluates a quarantined job after 6 hours, then 12, then 24, then once a day; after four weeks in
+ * quarantine the job is disabled. Source: entra-docs application-provisioning-quarantine-status
+ * ("How do I get my application out of quarantine?").
+ */
+const QUARANTINE_RETRIES_MS = [6 * HOUR_MS, 12 * HOUR_MS, 24 * HOUR_MS];
+export const QUARANTINE_DISABLE_AFTER_MS = 28 * 24 * HOUR_MS;
+
+/**
+ * The quarantineReason values Graph documents (synchronizationQuarantine.reason). Source: Graph reference
+ * synchronization-synchronizationquarantine.
+ */
+export const QUARANTINE_REASONS = [
+  'EncounteredBaseEscrowThreshold',
+  'EncounteredTotalEscrowThreshold',
+  'EncounteredEscrowProportionThreshold',
+  'EncounteredQuarantineException',
+  'Unknown',
+  'QuarantinedOnDemand',
+  'TooManyDeletes',
+  'IngestionInterrupted',
+] as const;
 
 export const RESET_SCOPES = ['None', 'ConnectorDataStore', 'Escrows', 'Watermark', 'QuarantineState', 'Full', 'ForceDeletes'] as const;
 export type ResetScope = (typeof RESET_SCOPES)[number];
@@ -98,9 +118,29 @@ export function jobToGraph(job: JobRecord, synchronizedUsers: number): Synchroni
   });
 }
 
-/** Unscaled delay before the n-th re-evaluation of a quarantine (1 h, 2 h, 4 h … at most a day). */
+/** Unscaled delay before the n-th re-evaluation of a quarantine (6 h, 12 h, 24 h, then daily). */
 export function quarantineRetryMs(seriesCount: number): number {
-  return Math.min(QUARANTINE_MAX_RETRY_MS, QUARANTINE_FIRST_RETRY_MS * 2 ** Math.max(0, seriesCount - 1));
+  return QUARANTINE_RETRIES_MS[Math.max(0, seriesCount - 1)] ?? 24 * HOUR_MS;
+}
+
+/**
+ * After four weeks in quarantine Entra disables the job: it stops (paused, schedule Disabled) until an admin starts
+ * it again, and its last run says why.
+ */
+export function disableAfterQuarantine(job: JobRecord, now: number): void {
+  const quarantine = job.quarantine;
+  const at = new Date(now).toISOString();
+  job.code = 'paused';
+  job.quarantine = null;
+  job.lastExecution = {
+    ...emptyExecution(at, at),
+    state: 'Failed',
+    error: {
+      code: quarantine?.reason ?? 'Unknown',
+      message: `The job was disabled after four weeks in quarantine (since ${quarantine?.seriesBegan ?? at}; ${quarantine?.error?.message ?? 'cause unknown'}). Fix the cause, then start the job.`,
+      tenantActionable: true,
+    },
+  };
 }
 
 /** Quarantine the job; a job already quarantined continues its series (seriesCount + 1). */
@@ -335,4 +375,18 @@ export function parseSecretsBody(text: string): { notification?: NotificationSet
 /** True when a started job would have someone to tell about its failures. */
 export function canNotify(settings: NotificationSettings | undefined): boolean {
   return settings !== undefined && settings.enabled && settings.recipients.length > 0;
+}
+
+/** Entra's default accidental-deletions threshold, used when the notification email comes from the options. */
+const DEFAULT_DELETE_THRESHOLD = 500;
+
+/** Notification settings for addresses given as an option: enabled, with Entra's default deletion threshold. */
+export function notificationFor(emails: string): NotificationSettings {
+  const parsed = parseRecipients(emails);
+  return {
+    enabled: true,
+    recipients: 'recipients' in parsed ? parsed.recipients : [],
+    deleteThresholdEnabled: true,
+    deleteThresholdValue: DEFAULT_DELETE_THRESHOLD,
+  };
 }

@@ -1,7 +1,7 @@
 import { EmulatorError } from './errors';
 import { JOB_STATE_CODES, parseRecipients } from './job';
-import { ATTRIBUTE_TYPES } from './scim';
-import type { EmulatorOptions, FaultOptions } from './types';
+import { ATTRIBUTE_TYPES, isRecord } from './scim';
+import type { EmulatorOptions, FaultOptions, SandboxSettings } from './types';
 
 /** The option values the server runs with, defaults applied. Durations are unscaled here. */
 export interface Settings {
@@ -9,10 +9,33 @@ export interface Settings {
   windowCalls: number;
   windowMs: number;
   dailyQuota: number;
-  logDelayMs: number;
+  /** Unscaled delay before results reach the logs: each processed request draws from [min, max]. */
+  logDelay: { min: number; max: number };
+  realisticTiming: boolean;
   processingDelayMs: number;
   tokenLifetimeSec: number;
+  /** Infinity = unlimited. */
+  queueCapacity: number;
+  logsApiLimit: { calls: number; windowMs: number } | undefined;
+  /** Lower-cased; undefined = not checked. */
+  verifiedDomains: string[] | undefined;
+  escrowThreshold: number | undefined;
+  allowDuplicateBulkIds: boolean;
 }
+
+/**
+ * Entra writes provisioning logs 5–10 minutes after it processed a request. Source: entra-docs
+ * inbound-provisioning-api-issues, "There's nothing in the provisioning logs" (resolution 3).
+ */
+export const DOCUMENTED_LOG_DELAY_MS = { min: 5 * 60_000, max: 10 * 60_000 } as const;
+
+/**
+ * provisioningObjectSummary is served by the identity and access reports service: 5 requests per 10 seconds per
+ * app per tenant. Source: Graph throttling-limits, "Identity and access reports service limits".
+ */
+export const DOCUMENTED_LOGS_API_LIMIT = { calls: 5, windowMs: 10_000 } as const;
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 
 // Every check names the option and what a valid value looks like (never the value of a secret).
 
@@ -58,14 +81,32 @@ export function checkOptions(options: EmulatorOptions): Settings {
   }
   if (options.faults) checkFaults(options.faults);
   checkJobOptions(options);
+  if (options.realisticTiming !== undefined && typeof options.realisticTiming !== 'boolean') invalid('realisticTiming must be true or false.');
+  const limit = options.logsApiLimit;
+  if (limit !== undefined && limit !== false && (!isRecord(limit) || !(Number.isInteger(limit.calls) && limit.calls > 0) || !(typeof limit.windowMs === 'number' && limit.windowMs > 0))) {
+    invalid('logsApiLimit must be false or { calls: a positive whole number, windowMs: a positive number }.');
+  }
+  if (options.verifiedDomains !== undefined) {
+    if (!Array.isArray(options.verifiedDomains) || options.verifiedDomains.length === 0) invalid('verifiedDomains must be a non-empty array of domain names such as contoso.com.');
+    const bad = options.verifiedDomains.find((d) => typeof d !== 'string' || !DOMAIN.test(d.toLowerCase()));
+    if (bad !== undefined) invalid(`verifiedDomains: '${String(bad)}' is not a domain name such as contoso.com.`);
+  }
+  const logDelayMs = options.logDelayMs === undefined ? undefined : nonNegative('logDelayMs', options.logDelayMs);
+  const realisticTiming = options.realisticTiming ?? false;
   return {
     timeScale: positive('timeScale', options.timeScale, 1),
     windowCalls: positive('windowCalls', options.windowCalls, 40, true),
     windowMs: positive('windowMs', options.windowMs, 5000),
     dailyQuota: positive('dailyQuota', options.dailyQuota, 2000, true),
-    logDelayMs: nonNegative('logDelayMs', options.logDelayMs),
+    logDelay: logDelayMs !== undefined ? { min: logDelayMs, max: logDelayMs } : realisticTiming ? { ...DOCUMENTED_LOG_DELAY_MS } : { min: 0, max: 0 },
+    realisticTiming,
     processingDelayMs: nonNegative('processingDelayMs', options.processingDelayMs),
     tokenLifetimeSec: positive('tokenLifetimeSec', options.tokenLifetimeSec, 3600),
+    queueCapacity: positive('queueCapacity', options.queueCapacity, Number.POSITIVE_INFINITY, true),
+    logsApiLimit: limit === false ? undefined : limit ?? { ...DOCUMENTED_LOGS_API_LIMIT },
+    verifiedDomains: options.verifiedDomains?.map((d) => d.toLowerCase()),
+    allowDuplicateBulkIds: options.allowDuplicateBulkIds === true,
+    escrowThreshold: options.escrowThreshold === undefined ? undefined : positive('escrowThreshold', options.escrowThreshold, 1, true),
   };
 }
 
@@ -112,4 +153,17 @@ function checkJobOptions(options: EmulatorOptions): void {
     if (job.id !== undefined && (typeof job.id !== 'string' || !JOB_ID.test(job.id))) invalid(`extraJobs[${i}].id must be a non-empty string without spaces, '/', '?' or '#'.`);
     if (job.state !== undefined) checkJobState(`extraJobs[${i}].state`, job.state);
   });
+}
+
+/** The settings as the sandbox shows them (GET /sandbox, Emulator.sandboxSettings()). */
+export function describeSettings(s: Settings): SandboxSettings {
+  return {
+    timeScale: s.timeScale,
+    realisticTiming: s.realisticTiming,
+    logDelayMs: { ...s.logDelay },
+    queueCapacity: Number.isFinite(s.queueCapacity) ? s.queueCapacity : null,
+    logsApiLimit: s.logsApiLimit ? { ...s.logsApiLimit } : null,
+    verifiedDomains: s.verifiedDomains ? [...s.verifiedDomains] : null,
+    escrowThreshold: s.escrowThreshold ?? null,
+  };
 }

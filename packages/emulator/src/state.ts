@@ -30,6 +30,8 @@ export interface PendingRequest {
   operations: BulkOperation[];
   /** Epoch ms before which it is not processed (processingDelayMs). */
   dueAt: number;
+  /** The request-id of the 202 that accepted it (absent in older state files). */
+  requestId?: string;
 }
 
 export function loadState(stateDir: string): PersistedState | undefined {

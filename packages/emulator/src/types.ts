@@ -37,8 +37,47 @@ export interface EmulatorOptions {
   windowMs?: number;
   /** Calls per tenant per 24 h. Default 2000 (Entra ID P1/P2; Governance tenants get 6000). */
   dailyQuota?: number;
-  /** Delay before processed results appear in the provisioning logs. Default 0 (real service: 5–10 min). */
+  /**
+   * Delay before processed results appear in the provisioning logs, scaled by timeScale. Overrides the lag that
+   * `realisticTiming` sets. Default 0 unless `realisticTiming` is true.
+   */
   logDelayMs?: number;
+  /**
+   * Behave like Entra in time too: results reach the provisioning logs 5–10 minutes after processing (a random
+   * delay per request, seeded, scaled by timeScale) unless `logDelayMs` is given. Default false, so a sandbox
+   * started with no options still shows results at once (say "sandbox: time runs ×N" when you turn this on).
+   * Source: entra-docs inbound-provisioning-api-issues ("There's nothing in the provisioning logs").
+   */
+  realisticTiming?: boolean;
+  /**
+   * Requests the job may hold unprocessed (queued while paused or waiting out processingDelayMs) before bulkUpload
+   * answers 500 "bucket full". Default: unlimited. Source: entra-docs inbound-provisioning-api-issues.
+   */
+  queueCapacity?: number;
+  /**
+   * The provisioning-logs API's own throttle, per app per tenant (identity and access reports: 5 requests per
+   * 10 s), window scaled by timeScale. `false` turns it off. Default { calls: 5, windowMs: 10000 }.
+   * Source: Graph throttling-limits ("Identity and access reports service limits").
+   */
+  logsApiLimit?: { calls: number; windowMs: number } | false;
+  /**
+   * Domains the tenant has verified. A userName (userPrincipalName) must be `local@domain` with one of them, with no
+   * spaces or control characters, or the user fails in the logs. Default: not checked (every userName is accepted)
+   * and GET /domains lists only the sandbox's initial domain. Case-insensitive.
+   */
+  verifiedDomains?: string[];
+  /**
+   * Escrow threshold: a cycle (one BulkRequest) with at least this many failed users sends the job into quarantine
+   * (reason EncounteredEscrowProportionThreshold). Default: off. Source: entra-docs
+   * application-provisioning-quarantine-status.
+   */
+  escrowThreshold?: number;
+  /**
+   * Accept a bulkId used twice in one request. Default false: scimport keeps bulkIds unique (RFC 7644 §3.7). Yet
+   * Microsoft's own sample BulkRequests reuse one and the tutorials show them answered 202; turn this on to rehearse
+   * that leniency.
+   */
+  allowDuplicateBulkIds?: boolean;
   /**
    * Delay between the 202 and the processing of a request. Default 0: processed as soon as the 202 is written,
    * before the emulator serves anything else, so results are visible to whoever has seen the 202.
@@ -186,23 +225,59 @@ export interface EmulatedUser {
 export type ProvisioningAction = 'create' | 'update' | 'delete' | 'disable' | 'stagedDelete' | 'other';
 export type ProvisioningStatus = 'success' | 'failure' | 'skipped' | 'warning';
 
-/** One entry of GET /auditLogs/provisioning, the subset of Graph's provisioningObjectSummary scimport reads. */
+/** Graph's provisioningStepType. */
+export type ProvisioningStepType = 'import' | 'scoping' | 'matching' | 'processing' | 'referenceResolution' | 'export';
+
+/** Graph's provisioningStep: `details` is a detailsInfo, a bag of name → value. */
+export interface ProvisioningStep {
+  name: string;
+  provisioningStepType: ProvisioningStepType;
+  status: ProvisioningStatus;
+  description: string;
+  details: Record<string, string>;
+}
+
+/** Graph's provisioningErrorInfo. errorCategory: failure (fix the data), nonServiceFailure (transient), success. */
+export interface ProvisioningErrorInfo {
+  errorCode: string;
+  reason: string;
+  additionalDetails?: string | null;
+  errorCategory?: 'failure' | 'nonServiceFailure' | 'success';
+  recommendedAction?: string | null;
+}
+
+/** Graph's provisioningSystem / provisioningServicePrincipal / initiator (the identity fields it reads). */
+export interface ProvisioningIdentity {
+  id?: string;
+  displayName?: string;
+}
+
+/**
+ * One entry of GET /auditLogs/provisioning, shaped as Graph's provisioningObjectSummary (v1.0). Source: Graph
+ * reference provisioningobjectsummary, provisioningstep, provisioningerrorinfo.
+ */
 export interface ProvisioningLogEntry {
   id: string;
   activityDateTime: string;
+  tenantId: string;
   jobId: string;
   cycleId: string;
   changeId: string;
-  servicePrincipal: { id: string };
-  sourceIdentity: { id: string; displayName?: string };
-  targetIdentity: { id?: string; displayName?: string };
+  durationInMilliseconds: number;
+  initiatedBy: ProvisioningIdentity & { initiatorType: 'user' | 'application' | 'system' };
+  servicePrincipal: { id: string; displayName?: string };
+  sourceSystem: ProvisioningIdentity & { details: Record<string, string> };
+  targetSystem: ProvisioningIdentity & { details: Record<string, string> };
+  sourceIdentity: { id: string; displayName?: string; identityType?: string; details?: Record<string, string> };
+  targetIdentity: { id?: string; displayName?: string; identityType?: string; details?: Record<string, string> };
   provisioningAction: ProvisioningAction;
   provisioningStatusInfo: {
     status: ProvisioningStatus;
-    errorInformation?: { errorCode: string; reason: string; recommendedAction?: string };
+    errorInformation?: ProvisioningErrorInfo;
   };
+  /** Named as Entra names the target attributes (givenName, surname, jobTitle, userPrincipalName, …). */
   modifiedProperties: { displayName: string; oldValue?: string | null; newValue?: string | null }[];
-  provisioningSteps: { name: string; status: string; description: string }[];
+  provisioningSteps: ProvisioningStep[];
 }
 
 /** One bulkUpload request as received. status 0 = the socket was reset by a fault. */
@@ -211,6 +286,27 @@ export interface BulkCallRecord {
   status: number;
   operations: number;
   bulkIds: string[];
+  /** The `request-id` header of the reply, which the client saw too: how it tells its calls apart. */
+  requestId?: string;
+  /**
+   * For a call answered 202: `queued` until the job takes it, then `processed` (with the cycleId of its log
+   * entries), or `purged` when a restart of a job that was not running (or a Full reset) dropped it unprocessed.
+   */
+  processing?: 'queued' | 'processed' | 'purged';
+  cycleId?: string;
+}
+
+/** What the sandbox is set to, for a client to show ("sandbox: time runs ×20") and adapt to. GET /sandbox. */
+export interface SandboxSettings {
+  timeScale: number;
+  realisticTiming: boolean;
+  /** Unscaled range of the delay before results reach the logs ([0, 0] = at once). */
+  logDelayMs: { min: number; max: number };
+  queueCapacity: number | null;
+  logsApiLimit: { calls: number; windowMs: number } | null;
+  /** null = userNames are not checked against domains. */
+  verifiedDomains: string[] | null;
+  escrowThreshold: number | null;
 }
 
 /** A running emulator. */
@@ -256,6 +352,12 @@ export interface Emulator {
   notificationSettings(): NotificationSettings | undefined;
   /** BulkRequests answered 202 but not processed yet (job not running, or waiting out processingDelayMs). */
   pendingRequests(): number;
+  /** Effective time scale (1 = real time); show it when it is not 1. */
+  readonly timeScale: number;
+  /** The sandbox's settings as GET {baseUrl}/sandbox serves them. */
+  sandboxSettings(): SandboxSettings;
+  /** BulkRequests answered 202 that a restart (of a job not running) or a Full reset dropped before processing. */
+  purgedRequests(): number;
   /**
    * Forget users, logs, calls, quota and queued requests; the jobs and notification settings return to what the
    * options configured (job schema and faults stay).

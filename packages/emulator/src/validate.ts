@@ -32,7 +32,7 @@ export type BulkValidation = { ok: true; operations: BulkOperation[] } | { ok: f
  * Check a parsed BulkRequest against the endpoint's documented rules. Every problem is collected (not only the
  * first) so one rehearsal shows everything the HR export has to fix.
  */
-export function validateBulkRequest(body: unknown, schema: JobSchema): BulkValidation {
+export function validateBulkRequest(body: unknown, schema: JobSchema, options: { allowDuplicateBulkIds?: boolean } = {}): BulkValidation {
   const problems: BulkProblem[] = [];
   const add = (target: string, message: string, code = 'InvalidRequest') => problems.push({ code, target, message });
 
@@ -46,8 +46,10 @@ export function validateBulkRequest(body: unknown, schema: JobSchema): BulkValid
   }
   if ('failOnErrors' in body) {
     const f = body['failOnErrors'];
-    if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-      add('failOnErrors', `'failOnErrors' must be a non-negative integer when present (got ${JSON.stringify(f)}); leave it out instead of sending null.`);
+    // null is taken as absent: Microsoft's sample BulkRequests send "failOnErrors": null and the tutorials show them
+    // answered 202 (entra-docs inbound-provisioning-api-graph-explorer / -curl-tutorial). Clients should still omit it.
+    if (f !== null && (typeof f !== 'number' || !Number.isInteger(f) || f < 0)) {
+      add('failOnErrors', `'failOnErrors' must be a non-negative integer when present (got ${JSON.stringify(f)}); leave it out rather than send another type.`);
     }
   }
   const ops = body['Operations'] ?? getCI(body, 'Operations');
@@ -76,7 +78,7 @@ export function validateBulkRequest(body: unknown, schema: JobSchema): BulkValid
     const bulkId = getCI(op, 'bulkId');
     if (typeof bulkId !== 'string' || bulkId === '') {
       add(`${at}.bulkId`, `${at}.bulkId must be a non-empty string.`);
-    } else if (bulkIds.has(bulkId)) {
+    } else if (bulkIds.has(bulkId) && !options.allowDuplicateBulkIds) {
       add(`${at}.bulkId`, `${at}.bulkId '${bulkId}' is already used by Operations[${bulkIds.get(bulkId)}]; bulkId must be unique within a request.`, 'DuplicateBulkId');
     } else {
       bulkIds.set(bulkId, i);
@@ -106,7 +108,9 @@ function validateUser(
   if (!Array.isArray(schemas)) {
     add(`${at}.schemas`, `${at}.schemas must be an array listing '${CORE_USER_URN}', '${ENTERPRISE_USER_URN}' and every extension used.`);
   } else {
-    for (const required of [CORE_USER_URN, ENTERPRISE_USER_URN]) {
+    // Only the core URN is always required; the enterprise one when enterprise attributes are sent (Microsoft's own
+    // sample BulkRequests list only the core URN for users without them, and Entra accepts them).
+    for (const required of [CORE_USER_URN]) {
       if (!listed.some((s) => sameUrn(s, required))) add(`${at}.schemas`, `${at}.schemas must include '${required}'.`);
     }
   }
