@@ -45,6 +45,8 @@ export interface TransportErrorDetails {
   errno?: string;
   /** Whether retrying the same call later can succeed. */
   retryable?: boolean;
+  /** The job's queue was full (HTTP 500 "bucket full") and stayed full. */
+  bucketFull?: boolean;
   /** Run id, for run-related errors. */
   runId?: string;
   /** File path concerned, for IO / certificate errors. */

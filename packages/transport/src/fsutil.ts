@@ -4,16 +4,53 @@ import path from 'node:path';
 import { TransportError } from './errors';
 
 /**
+ * Runs hold people's data (names, ids, managers, addresses): their folders are the owner's only, their files
+ * readable by the owner only, whatever the umask or the age of the data folder.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Removes group and other permissions from `target` when it has any and belongs to this user. Best effort:
+ * a file system without POSIX modes (Windows, some network shares) or someone else's folder is left as it is,
+ * since refusing to upload over it would help no one. Returns whether the mode was changed.
+ */
+export async function tightenMode(target: string, mode: number): Promise<boolean> {
+  if (process.platform === 'win32') return false; // modes mean nothing there: the profile folder's ACLs apply
+  try {
+    const stat = await fs.stat(target);
+    const current = stat.mode & 0o777;
+    if ((current & ~mode) === 0) return false;
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return false;
+    await fs.chmod(target, current & mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents owner-only, and tightens it when it already existed with wider
+ * permissions (a data folder made by an earlier version, or by hand): `mkdir`'s mode applies to new folders only.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await tightenMode(dir, PRIVATE_DIR_MODE);
+}
+
+/**
  * Write a file so that a crash at any instant leaves either the old or the new content, never a mix: write a
  * temporary file beside it, fsync it, rename it over the target, then fsync the directory so the rename itself
- * is durable.
+ * is durable. The file is owner-only (0600) and a missing folder is created owner-only (0700): everything written
+ * here lives in the data folder and most of it names people.
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(temp, 'w');
+    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Created owner-only, so the rename puts an owner-only file in place even where the old one was wider.
+    const handle = await fs.open(temp, 'wx', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();

@@ -8,6 +8,8 @@ import { Pacer } from './pacer';
 /** Microsoft Graph permissions each kind of call needs; named in 403 messages. */
 export const PERMISSIONS = Object.freeze({
   bulkUpload: 'SynchronizationData-User.Upload',
+  /** Reading the tenant's verified domains, to check sign-in names before they fail in the logs. */
+  domains: 'Domain.Read.All',
   provisioningLogs: 'AuditLog.Read.All (or ProvisioningLog.Read.All)',
   synchronization: 'Synchronization.ReadWrite.All',
   /** Reading jobs and the job schema needs only this (ReadWrite.All includes it). */
@@ -25,10 +27,35 @@ export interface GraphClientOptions {
   jobId?: string;
   /** The pacer shared by every request of this connection. Default: a new pacer with Entra's limits. */
   pacer?: Pacer;
+  /**
+   * The pacer of the provisioning-logs API, which Graph throttles on its own (identity and access reports: 5 requests
+   * per 10 s per app per tenant; Graph throttling-limits), apart from bulkUpload's 40 per 5 s. Default: a pacer with
+   * that limit, on the main pacer's clock and time scale.
+   */
+  logsPacer?: Pacer;
   /** When given, every bulkUpload call is counted in this ledger before it is sent. */
   ledger?: QuotaLedger;
   /** Per-request timeout (default 60 s). */
   timeoutMs?: number;
+}
+
+/** The logs API's documented limit (Graph throttling-limits, identity and access reports): 5 requests per 10 s. */
+export const LOGS_API_LIMIT = Object.freeze({ calls: 5, windowMs: 10_000 });
+
+/** What a sandbox says about itself (GET {base}/sandbox); Entra has no such endpoint. */
+export interface SandboxInfo {
+  /** How much faster than real time the sandbox runs (1 = real time). */
+  timeScale: number;
+  /** Unscaled range of the delay before results reach the logs. */
+  logDelayMs?: { min: number; max: number };
+  [key: string]: unknown;
+}
+
+/** One of the tenant's domains (Graph's domain resource, the fields scimport reads). */
+export interface TenantDomain {
+  id: string;
+  isVerified?: boolean;
+  [key: string]: unknown;
 }
 
 /** The reply to an accepted bulkUpload. */
@@ -139,6 +166,8 @@ export function odataString(value: string): string {
 export class GraphClient {
   readonly credential: Credential;
   readonly pacer: Pacer;
+  /** Paces the provisioning-logs reads (see GraphClientOptions.logsPacer). */
+  readonly logsPacer: Pacer;
   readonly servicePrincipalId: string;
   jobId: string | undefined;
   /** The quota ledger every bulkUpload call is counted in, if any. */
@@ -152,6 +181,9 @@ export class GraphClient {
     }
     this.credential = options.credential;
     this.pacer = options.pacer ?? new Pacer();
+    this.logsPacer =
+      options.logsPacer ??
+      new Pacer({ windowCalls: LOGS_API_LIMIT.calls, windowMs: LOGS_API_LIMIT.windowMs, concurrency: 1, timeScale: this.pacer.timeScale, clock: this.pacer.clock });
     this.servicePrincipalId = options.servicePrincipalId;
     this.jobId = options.jobId;
     this.ledger = options.ledger;
@@ -175,9 +207,10 @@ export class GraphClient {
     details?: TransportErrorDetails;
     signal?: AbortSignal;
     beforeSend?: () => Promise<void>;
+    pacer?: Pacer;
   }): Promise<HttpResponse> {
     let token: string | undefined;
-    return this.pacer.execute({
+    return (args.pacer ?? this.pacer).execute({
       label: args.label,
       permission: args.permission,
       ...(args.details ? { details: args.details } : {}),
@@ -394,6 +427,7 @@ export class GraphClient {
         url,
         label: `reading the provisioning logs (page ${page})`,
         permission: PERMISSIONS.provisioningLogs,
+        pacer: this.logsPacer,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const body = parseJson<{ value?: ProvisioningLogEntry[]; '@odata.nextLink'?: string }>(res, 'the provisioning logs');
@@ -403,6 +437,38 @@ export class GraphClient {
         if (options.limit !== undefined && yielded >= options.limit) return;
       }
       url = this.checkedNextLink(body['@odata.nextLink']);
+    }
+  }
+
+  /**
+   * The tenant's domains (GET /domains, Domain.Read.All), following `@odata.nextLink`. Throws FORBIDDEN (naming the
+   * permission) when it is not granted.
+   */
+  async listDomains(signal?: AbortSignal): Promise<TenantDomain[]> {
+    const out: TenantDomain[] = [];
+    let url: string | undefined = `${this.root}/domains`;
+    while (url) {
+      const res = await this.call({ method: 'GET', url, label: 'reading the tenant\'s domains', permission: PERMISSIONS.domains, ...(signal ? { signal } : {}) });
+      const body = parseJson<{ value?: TenantDomain[]; '@odata.nextLink'?: string }>(res, 'the domain list');
+      out.push(...(body.value ?? []).filter((d) => d && typeof d.id === 'string'));
+      url = this.checkedNextLink(body['@odata.nextLink']);
+    }
+    return out;
+  }
+
+  /**
+   * What a sandbox says about itself (its time scale, its log lag), or undefined for Entra (which has no such
+   * endpoint) or a sandbox that does not say. Never throws: it only adjusts what the person is told.
+   */
+  async sandboxInfo(signal?: AbortSignal): Promise<SandboxInfo | undefined> {
+    const base = this.root.replace(/\/v1\.0$/, '');
+    if (/^https:\/\/[^/]*\.(microsoft\.com|microsoft\.us|chinacloudapi\.cn)(\/|$)/i.test(base)) return undefined;
+    try {
+      const res = await httpRequest(this.credential.agent, { method: 'GET', url: `${base}/sandbox`, headers: { accept: 'application/json' }, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+      const body = JSON.parse(res.body) as SandboxInfo;
+      return typeof body?.timeScale === 'number' && body.timeScale > 0 ? body : undefined;
+    } catch {
+      return undefined;
     }
   }
 

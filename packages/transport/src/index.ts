@@ -16,3 +16,4 @@ export * from './run';
 export * from './results';
 export * from './job';
 export * from './preflight';
+export * from './restart-drops';

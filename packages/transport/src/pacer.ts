@@ -29,6 +29,14 @@ export interface PacerOptions {
   maxDelayMs?: number;
   /** A Retry-After longer than this (ms) stops the request instead of waiting (default 15 min). */
   maxRetryAfterMs?: number;
+  /**
+   * How long the whole connection pauses when bulkUpload answers 500 "bucket full" (the job's queue is full) and
+   * no Retry-After says otherwise (default 10 min, scaled). Microsoft's advice is to wait 5–10 minutes
+   * (entra-docs inbound-provisioning-api-issues); quick retries would only find the queue still full.
+   */
+  bucketFullWaitMs?: number;
+  /** "Bucket full" pauses one request may wait out before the run stops (default 6: an hour at the default wait). */
+  maxBucketFullWaits?: number;
   clock?: Clock;
   /** Source of jitter in [0, 1); injectable for tests. */
   random?: () => number;
@@ -39,7 +47,9 @@ export type PacerEvent =
   | { type: 'call'; label: string; attempt: number; at: number }
   | { type: 'throttle'; label: string; status: number; waitMs: number }
   | { type: 'retry'; label: string; attempt: number; delayMs: number; reason: string }
-  | { type: 'tokenRefresh'; label: string };
+  | { type: 'tokenRefresh'; label: string }
+  /** The job's queue is full: every request waits `waitMs`, then the upload carries on by itself. */
+  | { type: 'bucketFull'; label: string; waitMs: number; until: number };
 
 /** Counters since the pacer was created. */
 export interface PacerStats {
@@ -86,6 +96,16 @@ interface Slot {
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 408]);
 
 /**
+ * True when a reply is Entra's "bucket full": HTTP 500 with a message saying the job's queue (bucket) is full
+ * (entra-docs inbound-provisioning-api-issues). Any other 500 is an ordinary server error, retried with backoff.
+ */
+export function isBucketFull(status: number, body: string): boolean {
+  if (status !== 500) return false;
+  const { message, code } = errorMessageOf(body);
+  return /\b(bucket|queue)\s+(is\s+)?full\b/i.test(`${code ?? ''} ${message ?? ''}`);
+}
+
+/**
  * Paces every request of one connection: a sliding window of `windowCalls` per `windowMs`, at most
  * `concurrency` in flight, a whole-pacer pause when the service says Retry-After, exponential backoff with full
  * jitter on 5xx and network failures, one token refresh on 401, and a clear stop on 400/403/404.
@@ -107,6 +127,9 @@ export class Pacer {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  /** Scaled. */
+  readonly bucketFullWaitMs: number;
+  private readonly maxBucketFullWaits: number;
   readonly clock: Clock;
   private readonly random: () => number;
 
@@ -129,6 +152,8 @@ export class Pacer {
     this.baseDelayMs = positive(options.baseDelayMs ?? 1000, 'baseDelayMs');
     this.maxDelayMs = positive(options.maxDelayMs ?? 60_000, 'maxDelayMs');
     this.maxRetryAfterMs = positive(options.maxRetryAfterMs ?? 15 * 60_000, 'maxRetryAfterMs');
+    this.bucketFullWaitMs = positive(options.bucketFullWaitMs ?? 10 * 60_000, 'bucketFullWaitMs') / this.timeScale;
+    this.maxBucketFullWaits = Math.floor(options.maxBucketFullWaits ?? 6);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
   }
@@ -199,10 +224,11 @@ export class Pacer {
     const { label, signal } = request;
     let attempt = 0;
     let throttleWaits = 0;
+    let bucketWaits = 0;
     let refreshed = false;
     let forceRefresh = false;
     for (;;) {
-      const release = await this.acquire(signal, { front: attempt > 0 || refreshed || throttleWaits > 0 });
+      const release = await this.acquire(signal, { front: attempt > 0 || refreshed || throttleWaits > 0 || bucketWaits > 0 });
       attempt += 1;
       this.counters.calls += 1;
       this.emit({ type: 'call', label, attempt, at: this.clock.now() });
@@ -231,7 +257,10 @@ export class Pacer {
       const retryAfter = parseRetryAfter(response.headers['retry-after'], this.clock.now());
       // Without Retry-After, a 429 waits at least one window: the usual cause is the window being full.
       const throttleWaitMs = status === 429 ? (retryAfter ?? Math.max(this.backoffDelay(throttleWaits + 1), this.windowMs)) : undefined;
-      const pauseMs = throttleWaitMs ?? (RETRYABLE_STATUS.has(status) ? retryAfter : undefined);
+      // A full bucket pauses every request of the connection, not only this one: the queue is the job's.
+      const bucketFull = isBucketFull(status, response.body);
+      const bucketWaitMs = bucketFull ? (retryAfter ?? this.bucketFullWaitMs) : undefined;
+      const pauseMs = throttleWaitMs ?? bucketWaitMs ?? (RETRYABLE_STATUS.has(status) ? retryAfter : undefined);
       // Pause before releasing the slot, or a queued request would slip out in between.
       if (pauseMs !== undefined && pauseMs <= this.maxRetryAfterMs) this.pause(pauseMs);
       release();
@@ -267,6 +296,17 @@ export class Pacer {
           throw new TransportError('THROTTLED', `${capital(label)} was throttled ${throttleWaits} times in a row; giving up for now. The run is saved: resume it later.`, { details: { ...details, retryable: true } });
         }
         this.emit({ type: 'throttle', label, status, waitMs });
+        continue;
+      }
+
+      if (bucketFull && bucketWaitMs !== undefined) {
+        bucketWaits += 1;
+        attempt -= 1; // waiting for the queue to drain is pacing, not a failed attempt
+        if (bucketWaitMs > this.maxRetryAfterMs || bucketWaits > this.maxBucketFullWaits) {
+          throw new TransportError('SERVER_ERROR', `The provisioning job's queue stayed full (HTTP 500 "bucket full") for ${label}, after waiting ${bucketWaits - 1} time(s).${serverText} Entra has not processed what it holds: check that the job is running, then resume the run.`, { details: { ...details, retryable: true, bucketFull: true } });
+        }
+        this.emit({ type: 'bucketFull', label, waitMs: bucketWaitMs, until: this.clock.now() + bucketWaitMs });
+        await sleep(this.clock, bucketWaitMs, signal);
         continue;
       }
 

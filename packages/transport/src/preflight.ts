@@ -5,7 +5,7 @@ import { DAILY_QUOTAS, type QuotaLedger } from './ledger';
 
 export type PreflightStatus = 'pass' | 'warn' | 'fail';
 
-export type PreflightCheckId = 'signIn' | 'uploadPermission' | 'resultsPermission' | 'jobPermission' | 'job' | 'jobRunning' | 'schema' | 'quota';
+export type PreflightCheckId = 'signIn' | 'uploadPermission' | 'resultsPermission' | 'jobPermission' | 'job' | 'jobRunning' | 'schema' | 'domains' | 'quota';
 
 /** One check before an upload: what was checked, how it went, and one sentence of what to do. */
 export interface PreflightCheck {
@@ -45,6 +45,12 @@ export interface PreflightOptions {
   dailyQuota?: number;
   /** Tenant the ledger counts calls for. Default: the credential's. */
   tenantId?: string;
+  /**
+   * Domains of the sign-in names (userName) the upload sends, e.g. from the transformed users. Checked against the
+   * tenant's verified domains when Domain.Read.All is granted: Entra fails every user whose sign-in name is in a
+   * domain the tenant has not verified, but only in the provisioning logs, minutes after the 202.
+   */
+  signInDomains?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -79,6 +85,9 @@ function holds(perms: TokenPermissions, ...anyOf: string[]): boolean {
 }
 
 const UPLOAD = 'SynchronizationData-User.Upload';
+/** The documented alternative to UPLOAD, limited to the jobs of apps the caller owns (the permission page, bulkUpload page). */
+const UPLOAD_OWNED_BY = 'SynchronizationData-User.Upload.OwnedBy';
+const DOMAIN_READ = 'Domain.Read.All';
 const LOG_READ = ['AuditLog.Read.All', 'ProvisioningLog.Read.All'];
 const SYNC_READ = 'Synchronization.Read.All';
 const SYNC_WRITE = 'Synchronization.ReadWrite.All';
@@ -130,8 +139,14 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       add({ id: 'uploadPermission', title: 'Upload permission', status: 'warn', permission: UPLOAD, sentence: `The access token cannot be read, so ${UPLOAD} could not be checked in advance; a missing permission will show as a 403 on the first upload.` });
     } else {
       add(
-        holds(perms, UPLOAD)
-          ? { id: 'uploadPermission', title: 'Upload permission', status: 'pass', permission: UPLOAD, sentence: `The ${perms.kind === 'delegated' ? 'sign-in' : 'app'} holds ${UPLOAD}: uploads will be accepted.` }
+        holds(perms, UPLOAD, UPLOAD_OWNED_BY)
+          ? {
+              id: 'uploadPermission',
+              title: 'Upload permission',
+              status: 'pass',
+              permission: holds(perms, UPLOAD) ? UPLOAD : UPLOAD_OWNED_BY,
+              sentence: `The ${perms.kind === 'delegated' ? 'sign-in' : 'app'} holds ${holds(perms, UPLOAD) ? UPLOAD : `${UPLOAD_OWNED_BY} (uploads to the jobs of apps it owns)`}: uploads will be accepted.`,
+            }
           : { id: 'uploadPermission', title: 'Upload permission', status: 'fail', permission: UPLOAD, sentence: `Every upload would be refused with 403: ${grantAdvice(perms, UPLOAD)}.` },
       );
       add(
@@ -219,9 +234,13 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
 
     // 5. The job schema knows the profile's custom attributes.
     add(await schemaCheck(client, profile, job, checks.find((c) => c.id === 'job')?.status === 'warn', signal));
+
+    // 6. The sign-in names' domains are verified in the tenant.
+    const domains = await domainCheck(client, options.signInDomains, report.permissions, signal);
+    if (domains) add(domains);
   }
 
-  // 6. Daily budget (local: runs even without a sign-in).
+  // 7. Daily budget (local: runs even without a sign-in).
   add(await quotaCheck(client, options));
 
   report.ok = checks.every((c) => c.status !== 'fail');
@@ -284,6 +303,47 @@ async function schemaCheck(
     };
   }
   return { id: 'schema', title, status: 'pass', sentence: `The job schema knows all ${extension.attributes.length} custom attribute(s) of the profile, with matching types.` };
+}
+
+/**
+ * Sign-in names in a domain the tenant has not verified fail in the provisioning logs, one by one, minutes after the
+ * upload was accepted; GET /domains (Domain.Read.All) tells it before anything is sent. Undefined when the upload
+ * names no domain.
+ */
+async function domainCheck(
+  client: GraphClient,
+  wanted: readonly string[] | undefined,
+  perms: TokenPermissions | undefined,
+  signal: { signal?: AbortSignal },
+): Promise<PreflightCheck | undefined> {
+  const title = 'Sign-in name domains';
+  const domains = [...new Set((wanted ?? []).map((d) => d.trim().toLowerCase()).filter((d) => d !== ''))].sort();
+  if (domains.length === 0) return undefined;
+  const notChecked = (why: string): PreflightCheck => ({
+    id: 'domains',
+    title,
+    status: 'warn',
+    permission: DOMAIN_READ,
+    sentence: `Not checked: ${why}; a sign-in name in a domain the tenant has not verified (${domains.slice(0, 3).join(', ')}${domains.length > 3 ? ', …' : ''}) fails in the provisioning logs. Grant ${DOMAIN_READ} (${grantAdvice(perms, DOMAIN_READ)}) to have it checked before sending.`,
+  });
+  // Asking without the permission would only earn a 403: say what is missing instead.
+  if (perms && !holds(perms, DOMAIN_READ, 'Directory.Read.All', 'Directory.ReadWrite.All')) return notChecked(`reading the tenant's domains needs ${DOMAIN_READ}`);
+  let verified: Set<string>;
+  try {
+    verified = new Set((await client.listDomains(signal.signal)).filter((d) => d.isVerified !== false).map((d) => d.id.toLowerCase()));
+  } catch (error) {
+    return isForbidden(error) ? notChecked(`reading the tenant's domains needs ${DOMAIN_READ}`) : notChecked(`the tenant's domains could not be read (${reasonOf(error)})`);
+  }
+  const unverified = domains.filter((d) => !verified.has(d));
+  if (unverified.length > 0) {
+    return {
+      id: 'domains',
+      title,
+      status: 'fail',
+      sentence: `The tenant has not verified ${unverified.join(', ')}, so Entra would fail every user whose sign-in name ends in ${unverified.length === 1 ? 'it' : 'them'}: correct the sign-in names in the file or the mapping, or verify the domain in the Entra admin center (Custom domain names). Verified: ${[...verified].sort().join(', ') || 'none'}.`,
+    };
+  }
+  return { id: 'domains', title, status: 'pass', sentence: `Every sign-in name is in a domain the tenant has verified (${domains.join(', ')}).` };
 }
 
 async function quotaCheck(client: GraphClient, options: PreflightOptions): Promise<PreflightCheck> {

@@ -3,7 +3,37 @@ import { type Clock, sleep, systemClock } from './clock';
 import { TransportError, abortError } from './errors';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil';
 import { type GraphClient, type ProvisioningLogEntry, odataString } from './graph';
-import { type Run, readChunkStates, readUploadHistory } from './run';
+import { type ChunkState, type Run, readChunkStates, readUploadHistory } from './run';
+
+/**
+ * How long after processing Entra writes the provisioning logs: 5–10 minutes (entra-docs
+ * inbound-provisioning-api-issues, "There's nothing in the provisioning logs"). An empty log before then is normal.
+ */
+export const LOG_LAG_MS = Object.freeze({ min: 5 * 60_000, max: 10 * 60_000 });
+
+/** When a run's results should be in the provisioning logs. */
+export interface ResultsExpected {
+  /** The last chunk accepted (ISO). */
+  lastAcceptedAt: string;
+  /** From when results are expected (ISO): the last acceptance plus the shortest documented lag. */
+  from: string;
+  /** By when every result should be there (ISO): the last acceptance plus the longest documented lag. */
+  by: string;
+}
+
+/**
+ * When the results of a run are expected, from its journal: its last accepted chunk plus Entra's documented log lag
+ * (divided by `timeScale` for a sandbox that runs faster than real time). Undefined when nothing was accepted.
+ */
+export function resultsExpected(states: readonly ChunkState[], options: { timeScale?: number; logLagMs?: { min: number; max: number } } = {}): ResultsExpected | undefined {
+  const scale = options.timeScale && options.timeScale > 0 ? options.timeScale : 1;
+  const lag = options.logLagMs ?? LOG_LAG_MS;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const state of states) if (state.state === 'accepted') last = Math.max(last, Date.parse(state.at));
+  if (!Number.isFinite(last)) return undefined;
+  const at = (ms: number): string => new Date(last + ms / scale).toISOString();
+  return { lastAcceptedAt: new Date(last).toISOString(), from: at(lag.min), by: at(lag.max) };
+}
 
 /** One user of a run, joined with its provisioning log entry. */
 export interface ResultRow {
@@ -36,12 +66,27 @@ export interface RunResults {
   polledAt: string;
   /** A hint for the person when results are missing. */
   note?: string;
+  /**
+   * When the results are expected (Entra logs 5–10 minutes after processing). People in `pending` before `expected.by`
+   * are simply waiting: never a failure.
+   */
+  expected?: ResultsExpected;
+  /** People are still waiting after `expected.by`: worth a look at the job (still not a failure of theirs). */
+  late: boolean;
 }
 
 export interface PollOptions {
   client: GraphClient;
-  /** Give up after this many minutes (default 15: the service takes 5–10 minutes to log). */
+  /**
+   * Stop reading after this many minutes (0: read once). Default: until the documented lag has passed since the last
+   * accepted chunk, plus 5 minutes (scaled), and at least one read. Stopping early is no failure: whoever is still
+   * waiting stays `pending`, and a later call picks up from the stored results.
+   */
   minutes?: number;
+  /** Speed-up of a sandbox's clock (GET /sandbox); divides the documented lag. Default: the client's pacer's. */
+  timeScale?: number;
+  /** The documented lag (unscaled). Default LOG_LAG_MS. */
+  logLagMs?: { min: number; max: number };
   /** Pause between reads of the logs (default 30 s). */
   intervalMs?: number;
   signal?: AbortSignal;
@@ -97,8 +142,8 @@ export async function pollResults(run: Run, options: PollOptions): Promise<RunRe
   const clock = options.clock ?? systemClock;
   const { client, signal } = options;
   const intervalMs = options.intervalMs ?? 30_000;
-  const deadline = clock.now() + (options.minutes ?? 15) * 60_000;
   const file = path.join(run.dir, 'results.json');
+  const timeScale = options.timeScale ?? client.pacer.timeScale;
 
   const history = await readUploadHistory(run);
   if (!history) {
@@ -109,13 +154,18 @@ export async function pollResults(run: Run, options: PollOptions): Promise<RunRe
 
   // Only users of accepted chunks are expected in the logs.
   const states = await readChunkStates(run);
+  const expected = resultsExpected(states, { timeScale, ...(options.logLagMs ? { logLagMs: options.logLagMs } : {}) });
+  const grace = (5 * 60_000) / timeScale;
+  const deadline = options.minutes !== undefined
+    ? clock.now() + options.minutes * 60_000
+    : Math.max(clock.now(), expected ? Date.parse(expected.by) + grace : clock.now());
   const origin = new Map<string, { bulkId: string; chunk: number }>();
-  const expected: string[] = [];
+  const wanted: string[] = [];
   for (const chunk of run.manifest.chunks) {
     const accepted = states[chunk.index - 1]?.state === 'accepted';
     chunk.externalIds.forEach((externalId, i) => {
       origin.set(externalId, { bulkId: chunk.bulkIds[i] ?? '', chunk: chunk.index });
-      if (accepted) expected.push(externalId);
+      if (accepted) wanted.push(externalId);
     });
   }
 
@@ -126,17 +176,21 @@ export async function pollResults(run: Run, options: PollOptions): Promise<RunRe
 
   const snapshot = (): RunResults => {
     const ordered = [...rows.values()].sort((a, b) => a.chunk - b.chunk || a.bulkId.localeCompare(b.bulkId, 'en', { numeric: true }));
-    const pending = expected.filter((id) => !rows.has(id));
-    const result: RunResults = { summary: summarize(ordered), rows: ordered, pending, complete: pending.length === 0, polledAt };
+    const pending = wanted.filter((id) => !rows.has(id));
+    const late = pending.length > 0 && expected !== undefined && Date.parse(polledAt) > Date.parse(expected.by);
+    const result: RunResults = { summary: summarize(ordered), rows: ordered, pending, complete: pending.length === 0, polledAt, late, ...(expected ? { expected } : {}) };
     if (pending.length > 0) {
-      result.note = `${pending.length} user${pending.length === 1 ? ' has' : 's have'} no provisioning log entry yet. Entra usually logs within 5–10 minutes; if nothing appears, check that the provisioning job is started (an upload to a paused job is accepted but never processed).`;
+      const who = `${pending.length} user${pending.length === 1 ? ' has' : 's have'} no provisioning log entry yet`;
+      result.note = late
+        ? `${who}, later than the 5–10 minutes Entra usually takes; check that the provisioning job is started (an upload to a paused job is accepted but never processed).`
+        : `${who}: Entra writes its provisioning logs 5–10 minutes after processing${expected ? `, so expect them by ${expected.by}` : ''}. They are waiting, not failed.`;
     }
     return result;
   };
 
   for (;;) {
     if (signal?.aborted) throw abortError(signal, 'Reading the provisioning logs');
-    if (expected.some((id) => !rows.has(id))) {
+    if (wanted.some((id) => !rows.has(id))) {
       let changed = false;
       for await (const entry of client.provisioningLogs({ filter, top: options.top ?? 500, ...(signal ? { signal } : {}) })) {
         const externalId = entry.sourceIdentity?.id;
@@ -158,6 +212,7 @@ export async function pollResults(run: Run, options: PollOptions): Promise<RunRe
     options.onPoll?.(result);
     if (result.complete) return result;
     if (clock.now() + intervalMs > deadline) {
+      // A paused or quarantined job explains an empty log whatever the lag: it will never process the upload.
       const reason = await jobProblem(client, run.manifest.target.jobId, signal);
       if (reason) result.note = `${result.pending.length} user(s) have no provisioning log entry: ${reason}`;
       return result;

@@ -1,74 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { BulkRequest } from '@scimport/core';
 import { type Clock, systemClock } from './clock';
 import { TransportError, abortError, isTransportError } from './errors';
-import { readJsonIfExists, syncDir, writeJsonAtomic } from './fsutil';
+import { readJsonIfExists, writeJsonAtomic } from './fsutil';
 import type { GraphClient } from './graph';
+import { JOURNAL_FILE, JournalWriter, readChunkStates } from './journal';
 import type { QuotaLedger } from './ledger';
 import type { PacerEvent } from './pacer';
+import { type ChunkState, type Run, type RunChunk, type UploadHistory, openRun, readChunk, readUploadHistory } from './run-store';
 
-/** Where a run uploads to. Saved with the run so a resume can never go to another tenant or job. */
-export interface RunTarget {
-  tenantId: string;
-  servicePrincipalId: string;
-  jobId: string;
-  /** Cloud name, for display. */
-  cloud?: string;
-}
-
-/** What the journal knows about one chunk without opening its file. */
-export interface RunChunk {
-  /** 1-based position in the run. */
-  index: number;
-  /** File name inside the run's `chunks/` folder. */
-  file: string;
-  operations: number;
-  bulkIds: string[];
-  externalIds: string[];
-  /**
-   * Earlier chunks holding managers of this chunk's users. This chunk is sent only after they are accepted:
-   * Entra resolves `manager.value` when it processes a request and fails the reference if the manager is not
-   * there yet.
-   */
-  dependsOn?: number[];
-}
-
-/** The fixed description of a run, written once when the run is created. */
-export interface RunManifest {
-  version: 1;
-  id: string;
-  createdAt: string;
-  target: RunTarget;
-  /** Free-form context from the caller (profile name and version, input file, snapshot id…). No secrets. */
-  meta: Record<string, unknown>;
-  chunks: RunChunk[];
-}
-
-/** The journal entry of one chunk. A chunk without an entry is pending. */
-export type ChunkState =
-  | { state: 'pending' }
-  | { state: 'sending'; since: string; sends: number }
-  | { state: 'accepted'; status: number; location?: string; requestId?: string; at: string; sends: number }
-  | { state: 'failed'; reason: string; code: string; at: string; sends: number };
-
-/** An upload run on disk. */
-export interface Run {
-  id: string;
-  /** The run's folder: `{dataDir}/runs/{id}`. */
-  dir: string;
-  dataDir: string;
-  manifest: RunManifest;
-}
-
-/** Sessions of uploading a run (one per start or resume), for the log window and for history. */
-export interface UploadHistory {
-  /** First instant anything of this run was sent (ISO). Provisioning logs are read from here on. */
-  startedAt: string;
-  sessions: { startedAt: string; endedAt?: string; pid: number; outcome?: 'completed' | 'stopped' }[];
-}
+export * from './run-store';
+export { readChunkStates, runStatus } from './journal';
 
 /** Progress of an upload, reported after every call, throttle, retry and chunk. */
 export interface UploadProgress {
@@ -84,6 +26,13 @@ export interface UploadProgress {
   /** Retries after 5xx / network errors this session. */
   retries: number;
   tokenRefreshes: number;
+  /** Whole-run pauses because the job's queue was full (HTTP 500 "bucket full") this session. */
+  bucketFullPauses: number;
+  /**
+   * Set while the whole run waits for the job's queue to drain ("bucket full": Microsoft advises waiting 5–10
+   * minutes): until when (ms since epoch). Nothing is failed meanwhile; the run carries on by itself.
+   */
+  pausedUntil?: number;
   elapsedMs: number;
   /** Estimated time to finish; undefined until it can be estimated. */
   etaMs?: number;
@@ -126,373 +75,9 @@ export interface UploadSummary {
   calls: number;
   throttles: number;
   retries: number;
+  /** Whole-run pauses for a full queue ("bucket full"). */
+  bucketFullPauses: number;
   durationMs: number;
-}
-
-// The same URNs as @scimport/core's constants, written out so that a process that only uploads (a scheduled job, the
-// upload worker) does not load the whole core (spreadsheet readers, JSONata) at startup: core is a type-only import here.
-const SCIM_BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-const SCIM_ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-const chunkName = (index: number): string => `${pad(index, 6)}.json`;
-
-/** A sortable run id in UTC: `20261122-001500-ab12`. */
-export function newRunId(at: Date): string {
-  const d = `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}`;
-  const t = `${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}`;
-  return `${d}-${t}-${randomBytes(2).toString('hex')}`;
-}
-
-function runsDir(dataDir: string): string {
-  return path.join(dataDir, 'runs');
-}
-
-function checkBulkRequest(value: unknown, where: string): BulkRequest {
-  const fail = (why: string): never => {
-    throw new TransportError('INVALID_ARGUMENT', `${where} is not a usable SCIM BulkRequest: ${why}. Generate the bulk files again with scimport.`);
-  };
-  if (!value || typeof value !== 'object') fail('it is not a JSON object');
-  const request = value as BulkRequest;
-  if (!Array.isArray(request.schemas) || !request.schemas.includes(SCIM_BULK_REQUEST)) fail(`"schemas" must list ${SCIM_BULK_REQUEST}`);
-  if (!Array.isArray(request.Operations) || request.Operations.length === 0) fail('it has no Operations');
-  if (request.Operations.length > 50) fail(`it has ${request.Operations.length} operations; Entra accepts at most 50 per request`);
-  const seen = new Set<string>();
-  request.Operations.forEach((op, i) => {
-    if (!op || typeof op.bulkId !== 'string' || op.bulkId === '') fail(`operation ${i + 1} has no bulkId`);
-    if (seen.has(op.bulkId)) fail(`bulkId "${op.bulkId}" appears twice`);
-    seen.add(op.bulkId);
-    if (!op.data || typeof op.data.externalId !== 'string' || op.data.externalId === '') fail(`operation ${i + 1} (bulkId ${op.bulkId}) has no externalId`);
-  });
-  return request;
-}
-
-async function readChunkDir(dir: string): Promise<{ name: string; request: BulkRequest }[]> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(dir)).filter((n) => n.toLowerCase().endsWith('.json'));
-  } catch (err) {
-    throw new TransportError('IO', `The folder of bulk files ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, { details: { file: dir }, cause: err });
-  }
-  names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (names.length === 0) throw new TransportError('INVALID_ARGUMENT', `The folder ${dir} holds no .json bulk files.`, { details: { file: dir } });
-  const out: { name: string; request: BulkRequest }[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch (err) {
-      throw new TransportError('INVALID_ARGUMENT', `${file} cannot be read as JSON (${(err as Error).message}).`, { details: { file }, cause: err });
-    }
-    out.push({ name, request: checkBulkRequest(parsed, file) });
-  }
-  return out;
-}
-
-/** `manager.value` of a SCIM user (the manager's externalId), if any. */
-function managerOf(data: Record<string, unknown>): string | undefined {
-  const key = Object.keys(data).find((k) => k.toLowerCase() === SCIM_ENTERPRISE_USER.toLowerCase());
-  const enterprise = key ? data[key] : undefined;
-  const manager = enterprise && typeof enterprise === 'object' ? (enterprise as Record<string, unknown>).manager : undefined;
-  const value = manager && typeof manager === 'object' ? (manager as Record<string, unknown>).value : undefined;
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function checkTarget(target: RunTarget): RunTarget {
-  for (const field of ['tenantId', 'servicePrincipalId', 'jobId'] as const) {
-    if (typeof target?.[field] !== 'string' || target[field].trim() === '') {
-      throw new TransportError('INVALID_CONFIG', `The upload target has no ${field}. Set it in the profile's target.`);
-    }
-  }
-  return { ...target };
-}
-
-/**
- * Create a run: copy the chunks into `{dataDir}/runs/{id}/chunks/`, write the manifest, and return the run.
- * Nothing is sent. The manifest is written last, so a half-created run is never mistaken for a real one.
- */
-export async function startRun(options: {
-  dataDir: string;
-  target: RunTarget;
-  /** The bulk requests, or a folder of bulk request .json files (read in natural name order). */
-  chunks: BulkRequest[] | string;
-  meta?: Record<string, unknown>;
-  clock?: Clock;
-}): Promise<Run> {
-  const clock = options.clock ?? systemClock;
-  const target = checkTarget(options.target);
-  const requests =
-    typeof options.chunks === 'string'
-      ? await readChunkDir(options.chunks)
-      : options.chunks.map((request, i) => ({ name: `#${i + 1}`, request: checkBulkRequest(request, `Bulk request #${i + 1}`) }));
-  if (requests.length === 0) throw new TransportError('INVALID_ARGUMENT', 'There is nothing to upload: no bulk requests were given.');
-
-  const createdAt = new Date(clock.now());
-  let id = newRunId(createdAt);
-  let dir = path.join(runsDir(options.dataDir), id);
-  for (let tries = 0; ; tries += 1) {
-    try {
-      await fs.mkdir(runsDir(options.dataDir), { recursive: true });
-      await fs.mkdir(dir);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20) {
-        throw new TransportError('IO', `Could not create the run folder ${dir}: ${(err as Error).message}.`, { details: { file: dir }, cause: err });
-      }
-      id = newRunId(createdAt);
-      dir = path.join(runsDir(options.dataDir), id);
-    }
-  }
-
-  const chunks: RunChunk[] = [];
-  const chunkOf = new Map<string, number>();
-  for (const [i, { request }] of requests.entries()) {
-    const index = i + 1;
-    const file = chunkName(index);
-    await writeJsonAtomic(path.join(dir, 'chunks', file), request);
-    const dependsOn = new Set<number>();
-    for (const op of request.Operations) {
-      const manager = managerOf(op.data);
-      const home = manager === undefined ? undefined : chunkOf.get(manager);
-      if (home !== undefined) dependsOn.add(home);
-    }
-    for (const op of request.Operations) chunkOf.set(op.data.externalId, index);
-    chunks.push({
-      index,
-      file,
-      operations: request.Operations.length,
-      bulkIds: request.Operations.map((op) => op.bulkId),
-      externalIds: request.Operations.map((op) => op.data.externalId),
-      ...(dependsOn.size > 0 ? { dependsOn: [...dependsOn].sort((a, b) => a - b) } : {}),
-    });
-  }
-  const manifest: RunManifest = { version: 1, id, createdAt: createdAt.toISOString(), target, meta: options.meta ?? {}, chunks };
-  await writeJsonAtomic(path.join(dir, 'run.json'), manifest);
-  return { id, dir, dataDir: options.dataDir, manifest };
-}
-
-/** Open an existing run by id. */
-export async function openRun(dataDir: string, runId: string): Promise<Run> {
-  if (!RUN_ID.test(runId)) {
-    throw new TransportError('RUN_NOT_FOUND', `"${runId}" is not a run id (they look like 20261122-001500-ab12). List the runs to find it.`, { details: { runId } });
-  }
-  const dir = path.join(runsDir(dataDir), runId);
-  const manifest = await readJsonIfExists<RunManifest>(path.join(dir, 'run.json'));
-  if (!manifest) {
-    throw new TransportError('RUN_NOT_FOUND', `Run ${runId} does not exist in ${runsDir(dataDir)} (or was never completely created).`, { details: { runId } });
-  }
-  if (manifest.version !== 1 || !Array.isArray(manifest.chunks)) {
-    throw new TransportError('RUN_CORRUPT', `Run ${runId} was written by another version of scimport and cannot be resumed here.`, { details: { runId } });
-  }
-  return { id: runId, dir, dataDir, manifest };
-}
-
-/** Ids of the runs in a data folder, oldest first. */
-export async function listRuns(dataDir: string): Promise<string[]> {
-  try {
-    const ids = (await fs.readdir(runsDir(dataDir))).filter((n) => RUN_ID.test(n)).sort();
-    // A folder without run.json is a run whose creation was interrupted: not a run.
-    const complete = await Promise.all(ids.map((id) => fs.access(path.join(runsDir(dataDir), id, 'run.json')).then(() => true, () => false)));
-    return ids.filter((_, i) => complete[i]);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new TransportError('IO', `The runs folder ${runsDir(dataDir)} cannot be read.`, { cause: err });
-  }
-}
-
-/** The run's journal: one JSON line per chunk state change, appended in order; a chunk's last line wins. */
-const JOURNAL_FILE = 'journal.jsonl';
-const CHUNK_STATES = new Set<string>(['pending', 'sending', 'accepted', 'failed']);
-
-/** A promise with its settle functions, which also never counts as an unhandled rejection. */
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-function deferred(): Deferred {
-  let resolve: () => void = () => undefined;
-  let reject: (err: unknown) => void = () => undefined;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-interface JournalEntry {
-  line: string;
-  written: Deferred;
-  durable: Deferred;
-}
-
-/**
- * Appends chunk states to a run's journal. Lines appended while a write is under way go out together in the next
- * write, and every write is followed by one fsync covering all lines written so far (a group commit): the previous
- * design, one atomic file per state with two fsyncs each, delayed the sends by tens of milliseconds at Entra's pace.
- *
- * Each append reports two moments. `written`: the line is in the file, so it survives the process being killed.
- * `durable`: it is fsynced, so it survives a power cut too. A chunk is sent once its `sending` line is written: if a
- * power cut loses that line, the chunk reads as pending and a resume sends it, exactly as it would a chunk found
- * `sending`. `accepted` lines are waited for until durable before the upload returns.
- *
- * A crash can leave the last line torn; such a line never took effect, so readers skip it, and the writer starts
- * on a fresh line.
- */
-class JournalWriter {
-  private handle: FileHandle | undefined;
-  private queue: JournalEntry[] = [];
-  private unsynced: JournalEntry[] = [];
-  private writing: Promise<void> | undefined;
-  private syncing: Promise<void> | undefined;
-  /** A torn or failed write may have left the file without a final newline. */
-  private startFresh = false;
-
-  constructor(private readonly file: string) {}
-
-  append(index: number, state: ChunkState): { written: Promise<void>; durable: Promise<void> } {
-    const entry: JournalEntry = { line: `${JSON.stringify({ chunk: index, ...state })}\n`, written: deferred(), durable: deferred() };
-    this.queue.push(entry);
-    this.writing ??= this.writeLoop();
-    return { written: entry.written.promise, durable: entry.durable.promise };
-  }
-
-  private async open(): Promise<FileHandle> {
-    const created = !(await fs.access(this.file).then(() => true, () => false));
-    const handle = await fs.open(this.file, 'a+');
-    const { size } = await handle.stat();
-    if (size > 0) {
-      const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
-      this.startFresh = buffer[0] !== 0x0a;
-    }
-    // The file's existence must survive a power cut too, or its first lines would vanish with it.
-    if (created) await syncDir(path.dirname(this.file));
-    return handle;
-  }
-
-  private failure(err: unknown): TransportError {
-    return new TransportError('IO', `Could not write the upload journal ${this.file}: ${(err as Error).message}. Check that the data folder is writable and the disk is not full, then resume the run.`, {
-      details: { file: this.file },
-      cause: err,
-    });
-  }
-
-  private async writeLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0);
-        try {
-          this.handle ??= await this.open();
-          const text = `${this.startFresh ? '\n' : ''}${batch.map((e) => e.line).join('')}`;
-          this.startFresh = true; // until this write is known complete
-          await this.handle.appendFile(text, 'utf8');
-          this.startFresh = false;
-        } catch (err) {
-          const failure = this.failure(err);
-          for (const e of batch) {
-            e.written.reject(failure);
-            e.durable.reject(failure);
-          }
-          continue;
-        }
-        for (const e of batch) e.written.resolve();
-        this.unsynced.push(...batch);
-        this.syncing ??= this.syncLoop();
-      }
-    } finally {
-      this.writing = undefined;
-    }
-  }
-
-  private async syncLoop(): Promise<void> {
-    try {
-      while (this.unsynced.length > 0 && this.handle) {
-        // Lines written before the fsync starts are covered by it.
-        const batch = this.unsynced.splice(0);
-        try {
-          await this.handle.sync();
-          for (const e of batch) e.durable.resolve();
-        } catch (err) {
-          const failure = this.failure(err);
-          for (const e of batch) e.durable.reject(failure);
-        }
-      }
-    } finally {
-      this.syncing = undefined;
-    }
-  }
-
-  /** Wait for every append to be durable (or to have failed), then close the file. */
-  async close(): Promise<void> {
-    while (this.writing || this.syncing) await Promise.all([this.writing, this.syncing]);
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
-  }
-}
-
-/**
- * The journal state of every chunk, in chunk order. Runs written by earlier versions kept one file per chunk in
- * `state/`; those are read first and the journal, being newer, overrides them.
- */
-export async function readChunkStates(run: Run): Promise<ChunkState[]> {
-  const states: ChunkState[] = run.manifest.chunks.map(() => ({ state: 'pending' as const }));
-  const legacyDir = path.join(run.dir, 'state');
-  const legacy = await fs.readdir(legacyDir).catch(() => [] as string[]);
-  const wanted = new Set(legacy);
-  await Promise.all(
-    run.manifest.chunks.map(async (chunk, i) => {
-      const name = chunkName(chunk.index);
-      if (!wanted.has(name)) return;
-      const state = await readJsonIfExists<ChunkState>(path.join(legacyDir, name));
-      if (state) states[i] = state;
-    }),
-  );
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(run.dir, JOURNAL_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return states;
-    throw new TransportError('IO', `The upload journal of run ${run.id} cannot be read: ${(err as Error).message}.`, { details: { runId: run.id, file: path.join(run.dir, JOURNAL_FILE) }, cause: err });
-  }
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let entry: unknown;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      continue; // torn by a crash mid-write: it never took effect
-    }
-    if (!entry || typeof entry !== 'object') continue;
-    const { chunk, ...state } = entry as { chunk?: unknown; state?: unknown };
-    if (typeof chunk !== 'number' || !Number.isInteger(chunk) || chunk < 1 || chunk > states.length || typeof state.state !== 'string' || !CHUNK_STATES.has(state.state)) continue;
-    states[chunk - 1] = state as ChunkState;
-  }
-  return states;
-}
-
-/** Read one chunk's bulk request from the run folder. */
-export async function readChunk(run: Run, index: number): Promise<BulkRequest> {
-  const chunk = run.manifest.chunks[index - 1];
-  if (!chunk) throw new TransportError('INVALID_ARGUMENT', `Run ${run.id} has no chunk ${index}.`);
-  const request = await readJsonIfExists<BulkRequest>(path.join(run.dir, 'chunks', chunk.file));
-  if (!request) throw new TransportError('RUN_CORRUPT', `Chunk ${index} of run ${run.id} is missing from ${path.join(run.dir, 'chunks')}.`, { details: { runId: run.id, chunk: index } });
-  return request;
-}
-
-/** Upload history of a run (undefined when nothing was ever sent). */
-export function readUploadHistory(run: Run): Promise<UploadHistory | undefined> {
-  return readJsonIfExists<UploadHistory>(path.join(run.dir, 'upload.json'));
-}
-
-/** Counts per state, for a status display. */
-export async function runStatus(run: Run): Promise<{ total: number; pending: number; sending: number; accepted: number; failed: number }> {
-  const states = await readChunkStates(run);
-  const count = (s: ChunkState['state']): number => states.filter((x) => x.state === s).length;
-  return { total: states.length, pending: count('pending'), sending: count('sending'), accepted: count('accepted'), failed: count('failed') };
 }
 
 function pidAlive(pid: number): boolean {
@@ -566,7 +151,8 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
   const journal = new JournalWriter(path.join(run.dir, JOURNAL_FILE));
   const startedAt = clock.now();
   const total = run.manifest.chunks.length;
-  const stats = { calls: 0, throttles: 0, retries: 0, tokenRefreshes: 0 };
+  const stats = { calls: 0, throttles: 0, retries: 0, tokenRefreshes: 0, bucketFullPauses: 0 };
+  let bucketUntil = 0;
   let done = 0;
   let failed = 0;
   let sentThisSession = 0;
@@ -598,7 +184,19 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
         etaMs = Math.max(floor, (elapsedMs / doneHere) * remaining);
       }
       try {
-        options.onProgress({ runId: run.id, chunksTotal: total, chunksDone: done, chunksFailed: failed, ...stats, elapsedMs, ...(etaMs !== undefined ? { etaMs } : {}), ...(last ? { last } : {}) });
+        const pausedUntil = bucketUntil > clock.now() ? bucketUntil : undefined;
+        if (pausedUntil !== undefined && etaMs !== undefined) etaMs += pausedUntil - clock.now();
+        options.onProgress({
+          runId: run.id,
+          chunksTotal: total,
+          chunksDone: done,
+          chunksFailed: failed,
+          ...stats,
+          elapsedMs,
+          ...(etaMs !== undefined ? { etaMs } : {}),
+          ...(pausedUntil !== undefined ? { pausedUntil } : {}),
+          ...(last ? { last } : {}),
+        });
       } catch {
         // a broken progress bar must not break the upload
       }
@@ -608,6 +206,11 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
       else if (event.type === 'throttle') stats.throttles += 1;
       else if (event.type === 'retry') stats.retries += 1;
       else if (event.type === 'tokenRefresh') stats.tokenRefreshes += 1;
+      else if (event.type === 'bucketFull') {
+        // One pause of the whole run, however many chunks in flight ran into the full queue.
+        if (event.until > bucketUntil + 1000) stats.bucketFullPauses += 1;
+        bucketUntil = Math.max(bucketUntil, event.until);
+      }
       report(event);
     });
 
@@ -753,8 +356,8 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
   }
 }
 
-function pick(stats: { calls: number; throttles: number; retries: number }): { calls: number; throttles: number; retries: number } {
-  return { calls: stats.calls, throttles: stats.throttles, retries: stats.retries };
+function pick(stats: { calls: number; throttles: number; retries: number; bucketFullPauses: number }): Pick<UploadSummary, 'calls' | 'throttles' | 'retries' | 'bucketFullPauses'> {
+  return { calls: stats.calls, throttles: stats.throttles, retries: stats.retries, bucketFullPauses: stats.bucketFullPauses };
 }
 
 /** Open run `runId` in `dataDir` and upload what is left of it (see uploadRun). */

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { isCoreError, loadProfile, transformFile, type Profile } from '@scimport/core';
 import {
@@ -12,6 +14,8 @@ import {
   parseResetScopes,
   pauseJob,
   restartJob,
+  RESTART_DROPS_CONSEQUENCE,
+  flagDroppedByRestart,
   runPreflight,
   setNotificationSettings,
   startJob,
@@ -19,6 +23,7 @@ import {
 import { ensureDataDir } from '../data-dir';
 import { CliError, EXIT, isCliError } from '../errors';
 import type { CliIo } from '../io';
+import { plural } from '../format';
 import { type Connection, describeTarget, openConnection, specFromProfile, toCliError } from './upload-connection';
 
 interface Common {
@@ -98,16 +103,34 @@ function statusJson(connection: Connection, summary: JobStatusSummary, extra: Re
   return JSON.stringify({ target: connection.target, ...extra, job: summary }, null, 2) + '\n';
 }
 
-/** Rows of the file mapped through the profile, cut into bulk requests: one bulkUpload call each. */
-async function callsNeeded(io: CliIo, profile: Profile, input: string, options: { sheet?: string; headerRow?: number }): Promise<number> {
+/**
+ * Rows of the file mapped through the profile, cut into bulk requests: one bulkUpload call each; and the domains of
+ * the sign-in names they send, for the verified-domain check.
+ */
+async function inputFacts(io: CliIo, profile: Profile, input: string, options: { sheet?: string; headerRow?: number }): Promise<{ requests: number; domains: string[] }> {
   const sheet = options.sheet === undefined ? undefined : /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet;
-  const summary = await transformFile({
-    input: resolve(io.cwd, input),
-    profile,
-    ...(sheet !== undefined ? { sheet } : {}),
-    ...(options.headerRow !== undefined ? { headerRow: options.headerRow } : {}),
-  });
-  return summary.requests;
+  const outDir = await mkdtemp(join(tmpdir(), 'scimport-preflight-'));
+  try {
+    const summary = await transformFile({
+      input: resolve(io.cwd, input),
+      profile,
+      outDir,
+      ...(sheet !== undefined ? { sheet } : {}),
+      ...(options.headerRow !== undefined ? { headerRow: options.headerRow } : {}),
+    });
+    const domains = new Set<string>();
+    for (const name of (await readdir(outDir)).filter((n) => n.endsWith('.json'))) {
+      const request = JSON.parse(await readFile(join(outDir, name), 'utf8')) as { Operations?: { data?: { userName?: unknown } }[] };
+      for (const op of request.Operations ?? []) {
+        const userName = op.data?.userName;
+        const at = typeof userName === 'string' ? userName.lastIndexOf('@') : -1;
+        if (at > 0) domains.add((userName as string).slice(at + 1).toLowerCase());
+      }
+    }
+    return { requests: summary.requests, domains: [...domains].sort() };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
 }
 
 const MARKS: Record<PreflightCheck['status'], string> = { pass: '✓', warn: '!', fail: '✗' };
@@ -181,14 +204,28 @@ export function registerJobCommands(program: Command, io: CliIo, setStatus: (cod
       try {
         parseResetScopes(opts.resetScope); // an unknown scope is a usage error: report it before connecting
         return await withConnection(io, opts.profile, async (connection) => {
+          // Said before, and read before: a job that is not running purges what it has not processed yet.
+          const before = await getJobStatus(connection.client);
+          const scopesAsked = parseResetScopes(opts.resetScope);
+          // A reset refused for want of its confirmation says only that (restartJob refuses it below).
+          const refused =
+            (scopesAsked.some((scope) => scope === 'Full' || scope === 'ConnectorDataStore') && opts.confirmFullReset !== true) ||
+            (scopesAsked.includes('ForceDeletes') && opts.confirmForceDeletes !== true);
+          if (!opts.json && !refused) io.err(`Note: ${RESTART_DROPS_CONSEQUENCE}\n`);
+          const restartedAt = Date.now();
           const scopes = await restartJob(connection.client, opts.resetScope, {
             confirmFullReset: opts.confirmFullReset === true,
             confirmForceDeletes: opts.confirmForceDeletes === true,
           });
           const summary = await getJobStatus(connection.client);
-          if (opts.json) io.out(statusJson(connection, summary, { action: 'restart', resetScope: scopes }));
+          const dataDir = await ensureDataDir(io.env, io.cwd);
+          const dropped = await flagDroppedByRestart({ dataDir, target: connection.target, before, restartedAt });
+          if (opts.json) io.out(statusJson(connection, summary, { action: 'restart', resetScope: scopes, droppedByRestart: dropped.map((d) => ({ runId: d.runId, chunks: d.chunks, people: d.people })) }));
           else {
             io.out(`Restarted with reset scope ${scopes.join(', ')}.\n`);
+            for (const d of dropped) {
+              io.out(`Run ${d.runId}: ${plural(d.chunks.length, 'request')} (${plural(d.people, 'user')}) accepted but not processed yet were dropped by the restart. Send them again with \`scimport resume --resend-dropped ${d.runId}\`.\n`);
+            }
             printStatus(io, summary);
           }
           return summary.code === 'active' ? EXIT.OK : EXIT.FINDINGS;
@@ -245,12 +282,14 @@ export function registerJobCommands(program: Command, io: CliIo, setStatus: (cod
     .action((opts: Common & { input?: string; sheet?: string; headerRow?: number; dailyQuota?: number }) =>
       guarded(io, setStatus, async () => {
         const profile = await loadProfile(resolve(io.cwd, opts.profile));
-        const needed = opts.input === undefined ? undefined : await callsNeeded(io, profile, opts.input, opts);
+        const facts = opts.input === undefined ? undefined : await inputFacts(io, profile, opts.input, opts);
+        const needed = facts?.requests;
         return withConnection(io, opts.profile, async (connection) => {
           const report = await runPreflight({
             client: connection.client,
             profile,
             ...(needed !== undefined ? { callsNeeded: needed } : {}),
+            ...(facts ? { signInDomains: facts.domains } : {}),
             dailyQuota: opts.dailyQuota ?? DAILY_QUOTAS.p1p2,
             tenantId: connection.target.tenantId,
           });

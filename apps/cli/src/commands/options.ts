@@ -29,6 +29,7 @@ const ENV_LINES: [string, string][] = [
   [ENV.authority, `its sign-in host (default: ${ENV.graph})`],
   [ENV.ca, 'PEM of a CA to trust for that endpoint'],
   [ENV.dataDir, 'data folder for runs, snapshots, history, quota ledger and sandbox (default: the per-user data folder)'],
+  [ENV.sandboxTimeScale, 'make the built-in sandbox log results 5–10 minutes late as Entra does, its clock running this many times faster (e.g. 20)'],
   ['SCIMPORT_SNAPSHOT_KEY', 'key that encrypts the snapshots of accepted uploads (32 bytes: 64 hex or 44 base64 characters)'],
 ];
 export const DELTA_HELP = `

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type RunResults, openRun, pollResults, readChunkStates, readUploadHistory, runStatus } from '@scimport/transport';
+import { type RunResults, openRun, pollResults, readChunkStates, readDroppedByRestart, readUploadHistory, runStatus } from '@scimport/transport';
 import { EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { ensureDataDir } from '../data-dir';
@@ -7,7 +7,7 @@ import { recordAccepted, recordFailures } from './diff';
 import { positiveNumber } from './options';
 import { describeTarget, openConnection, specFromRun, toCliError } from './upload-connection';
 import { type ResultLine, hasFailures, printResults, readRowIndex, resultLines, resultsJson, writeResultsCsv } from './upload-results';
-import { type RowCounts, errorSentence } from './upload-send';
+import { type RowCounts, errorSentence, expectedSentence } from './upload-send';
 import { annotatedTarget, writeRunAnnotatedCopy } from './status-annotated';
 import { plural } from '../format';
 
@@ -34,6 +34,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
   const status = await runStatus(run);
   const states = await readChunkStates(run);
   const history = await readUploadHistory(run);
+  const dropped = await readDroppedByRestart(run);
   const failedChunks = states.flatMap((s, i) => (s.state === 'failed' ? [{ chunk: i + 1, code: s.code, reason: s.reason }] : []));
   const counts = (run.manifest.meta.counts as RowCounts | undefined) ?? null;
   const input = (run.manifest.meta.input as { file?: string } | undefined)?.file ?? null;
@@ -41,11 +42,14 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
   let results: RunResults | undefined;
   let lines: ResultLine[] = [];
   let index: Map<string, number> | undefined;
+  let later = '';
   if (history && status.accepted > 0) {
     const connection = await openConnection(spec, io, dataDir).catch((error: unknown) => Promise.reject(toCliError(error)));
     try {
       const minutes = options.wait ? (options.waitMinutes ?? connection.waitMinutes) : 0;
-      results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs });
+      results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, timeScale: connection.timeScale, logLagMs: connection.logLagMs });
+      // Still within the documented lag: say when to look again rather than leave it at "no result".
+      if (results.pending.length > 0 && !results.late) later = await expectedSentence(run, connection);
     } catch (error) {
       throw toCliError(error);
     } finally {
@@ -68,6 +72,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
         counts,
         chunks: status,
         failedChunks,
+        droppedByRestart: dropped && dropped.chunks.length > 0 ? { chunks: dropped.chunks, people: dropped.people, restartedAt: dropped.restartedAt } : null,
         uploadStartedAt: history?.startedAt ?? null,
         results: resultsJson(results, lines),
         ...(annotated ? { annotated: { out: annotated.out, rows: annotated.rows, annotated: annotated.annotated } } : {}),
@@ -78,12 +83,16 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
     io.out(`Target: ${describeTarget(spec)}.\n`);
     io.out(`Requests: ${status.accepted} accepted, ${status.pending} pending, ${status.sending} interrupted while sending, ${status.failed} failed, of ${status.total}.\n`);
     for (const f of failedChunks) io.out(`failed  request ${f.chunk}: ${f.reason}\n`);
+    if (dropped && dropped.chunks.length > 0) {
+      io.out(`Dropped by restart: ${plural(dropped.chunks.length, 'request')} (${plural(dropped.people, 'user')}) accepted but not processed when the job was restarted at ${dropped.restartedAt}. Send them again with \`scimport resume --resend-dropped ${run.id}\`.\n`);
+    }
     if (!history) io.out(`Nothing was sent yet. Send it with \`scimport resume ${run.id}\`.\n`);
     else if (status.accepted < status.total) io.out(`Continue with \`scimport resume ${run.id}\`.\n`);
     if (results) printResults(io, results, lines, csv);
+    io.out(later);
     if (annotated) io.out(`Wrote the results into a copy of the file: ${annotated.out} (${plural(annotated.rows, 'row')}, each with its Status and What to do).\n`);
   }
-  return failedChunks.length > 0 || hasFailures(lines) ? EXIT.FINDINGS : EXIT.OK;
+  return failedChunks.length > 0 || (dropped?.chunks.length ?? 0) > 0 || hasFailures(lines) ? EXIT.FINDINGS : EXIT.OK;
 }
 
 /** Adds `status` to the program; `setStatus` receives its exit status. */

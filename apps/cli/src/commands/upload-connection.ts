@@ -6,8 +6,10 @@ import {
   CLOUDS,
   type CloudName,
   type CloudSelection,
+  type Credential,
   type CredentialConfig,
-  type GraphClient,
+  GraphClient,
+  LOG_LAG_MS,
   type PacerOptions,
   type RunTarget,
   type TokenCacheOptions,
@@ -56,6 +58,7 @@ export const ENV = {
   authority: 'SCIMPORT_AUTHORITY_HOST',
   ca: 'SCIMPORT_CA_FILE',
   dataDir: 'SCIMPORT_DATA_DIR',
+  sandboxTimeScale: 'SCIMPORT_SANDBOX_TIME_SCALE',
 } as const;
 
 const AUTH_KINDS: readonly AuthKind[] = ['secret', 'certificate', 'interactive', 'deviceCode'];
@@ -279,6 +282,10 @@ export interface Connection {
   /** How long to wait for provisioning logs by default, and how often to read them. */
   waitMinutes: number;
   pollIntervalMs: number;
+  /** How much faster than real time the target runs (a sandbox may say so; Entra is 1). */
+  timeScale: number;
+  /** The delay before results reach the logs, unscaled: Entra's documented 5–10 minutes, or what a sandbox says. */
+  logLagMs: { min: number; max: number };
   close(): Promise<void>;
 }
 
@@ -287,7 +294,7 @@ export async function openConnection(spec: ConnectionSpec, io: CliIo, dataDir: s
   let sandbox: Emulator | undefined;
   let config: CredentialConfig;
   if (spec.mode === 'sandbox') {
-    sandbox = await startSandbox(join(dataDir, 'sandbox'));
+    sandbox = await startSandbox(join(dataDir, 'sandbox'), undefined, sandboxTimeScale(io.env));
     config = localEndpointCredential(sandbox);
   } else {
     config = await credentialConfig(spec, io, { dataDir, ...(profilePath ? { profilePath } : {}) });
@@ -296,16 +303,23 @@ export async function openConnection(spec: ConnectionSpec, io: CliIo, dataDir: s
   const target = targetOf(spec);
   try {
     const credential = await createCredential(config);
-    const client = await connect({ credential, servicePrincipalId: target.servicePrincipalId, jobId: target.jobId, pacer, dataDir });
     const real = spec.mode === 'cloud';
+    // A sandbox says how fast its time runs and how late its logs come; Entra says nothing (real time, 5–10 min).
+    const info = real ? undefined : sandbox ? sandbox.sandboxSettings() : await probeSandbox(credential, target);
+    const timeScale = info?.timeScale ?? 1;
+    const client = await connect({ credential, servicePrincipalId: target.servicePrincipalId, jobId: target.jobId, pacer: { timeScale, ...pacer }, dataDir });
+    const logLagMs = info?.logDelayMs ?? LOG_LAG_MS;
+    const lagMinutes = logLagMs.max / timeScale / 60_000;
     return {
       spec,
       client,
       target,
       ...(sandbox ? { sandbox } : {}),
-      // The sandbox and emulators log at once; Entra takes 5–10 minutes.
-      waitMinutes: real ? 15 : 1,
+      // Long enough to see the documented lag through, plus a margin; a sandbox without lag logs at once.
+      waitMinutes: real ? 15 : lagMinutes > 0 ? Math.max(1, Math.ceil(lagMinutes * 1.5 * 10) / 10) : 1,
       pollIntervalMs: real ? 30_000 : spec.mode === 'sandbox' ? 100 : 1_000,
+      timeScale,
+      logLagMs,
       async close() {
         credential.close();
         await sandbox?.close();
@@ -380,8 +394,28 @@ async function lockSandbox(stateDir: string): Promise<() => Promise<void>> {
   throw new CliError('REFUSED', `The sandbox in ${stateDir} could not be locked; remove ${file} if no scimport is running.`);
 }
 
+/**
+ * `SCIMPORT_SANDBOX_TIME_SCALE=N`: the built-in sandbox behaves like Entra in time too (results reach the logs 5–10
+ * minutes after processing), with its clock running N times faster so a rehearsal does not take real minutes.
+ * Unset: results appear at once, as before.
+ */
+export function sandboxTimeScale(env: CliIo['env']): number | undefined {
+  const text = envValue(env, ENV.sandboxTimeScale);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 1) throw new CliError('USAGE', `${ENV.sandboxTimeScale} must be a number of 1 or more (how many times faster than real time the sandbox runs), not "${text}".`);
+  return value;
+}
+
+/** What a custom endpoint says about itself when it is a sandbox (`scimport emulator`); undefined otherwise. */
+async function probeSandbox(credential: Credential, target: RunTarget): Promise<{ timeScale: number; logDelayMs?: { min: number; max: number } } | undefined> {
+  const probe = new GraphClient({ credential, servicePrincipalId: target.servicePrincipalId });
+  const info = await probe.sandboxInfo();
+  return info ? { timeScale: info.timeScale, ...(info.logDelayMs ? { logDelayMs: info.logDelayMs } : {}) } : undefined;
+}
+
 /** Start the sandbox emulator on its state folder (locked for this process; the lock goes with close()). */
-export async function startSandbox(stateDir: string, port?: number): Promise<Emulator> {
+export async function startSandbox(stateDir: string, port?: number, timeScale?: number): Promise<Emulator> {
   let release: () => Promise<void>;
   try {
     release = await lockSandbox(stateDir);
@@ -391,7 +425,7 @@ export async function startSandbox(stateDir: string, port?: number): Promise<Emu
   }
   let emulator: Emulator;
   try {
-    emulator = await startEmulator({ stateDir, ...(port !== undefined ? { port } : {}) });
+    emulator = await startEmulator({ stateDir, ...(port !== undefined ? { port } : {}), ...(timeScale !== undefined ? { timeScale, realisticTiming: true } : {}) });
   } catch (error) {
     await release();
     throw new CliError('OUTPUT', `The built-in sandbox could not start: ${error instanceof Error ? error.message : String(error)}`);

@@ -13,7 +13,9 @@ import {
   describeMs,
   isTransportError,
   pollResults,
+  readChunkStates,
   redact,
+  resultsExpected,
   runStatus,
   sourceUserObject,
   uploadRun,
@@ -128,6 +130,20 @@ async function checkJobSchema(io: CliIo, connection: Connection, run: Run): Prom
   }
 }
 
+/**
+ * When the results are due: Entra writes its provisioning logs 5–10 minutes after processing (entra-docs
+ * inbound-provisioning-api-issues), so an empty log right after the 202s is normal. A sandbox that runs faster
+ * than real time says so.
+ */
+export async function expectedSentence(run: Run, connection: Pick<Connection, 'timeScale' | 'logLagMs'>): Promise<string> {
+  const expected = resultsExpected(await readChunkStates(run), { timeScale: connection.timeScale, logLagMs: connection.logLagMs });
+  const sandbox = connection.timeScale !== 1 ? ` (sandbox: time runs ×${connection.timeScale})` : '';
+  if (!expected) return '';
+  if (connection.logLagMs.max === 0) return `Results are expected at once${sandbox}.\n`;
+  const time = (iso: string): string => `${iso.slice(11, 19)} UTC`;
+  return `Results are expected between ${time(expected.from)} and ${time(expected.by)}${sandbox}: Entra writes its provisioning logs 5–10 minutes after processing. Until then people are waiting, not failed; read them with \`scimport status ${run.id} --wait\`.\n`;
+}
+
 /** The history entry of a run as far as its meta knows it (runs made before the history kept less). */
 function runHistoryBase(run: Run): Omit<HistoryEntryInput, 'startedAt' | 'outcome' | 'calls'> {
   const meta = run.manifest.meta;
@@ -227,11 +243,12 @@ export async function send(
 
       let results: RunResults | undefined;
       let lines: ResultLine[] = [];
+      if (!options.json) io.out(await expectedSentence(run, connection));
       if (options.wait !== false) {
         const minutes = options.waitMinutes ?? connection.waitMinutes;
-        if (!options.json && connection.spec.mode === 'cloud') io.out(`Waiting up to ${minutes} min for the provisioning logs (Entra usually writes them within 5–10 minutes; Ctrl+C stops waiting)…\n`);
+        if (!options.json && connection.spec.mode === 'cloud') io.out(`Waiting up to ${minutes} min for the provisioning logs (Ctrl+C stops waiting; nobody is marked failed for being late)…\n`);
         try {
-          results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal });
+          results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal, timeScale: connection.timeScale, logLagMs: connection.logLagMs });
         } catch (error) {
           if (!(isTransportError(error) && error.code === 'ABORTED')) throw toCliError(error);
           if (!options.json) io.out(`Stopped waiting. Read the results later with \`scimport status ${run.id} --wait\`.\n`);

@@ -375,6 +375,8 @@ export interface UploadProgressView {
   retries: number;
   elapsedMs: number;
   etaMs?: number;
+  /** Set while the whole upload waits for the job's queue to drain ("bucket full"): until when (ms since epoch). */
+  pausedUntil?: number;
 }
 
 /** What happened to a person, for grouping the results. */
@@ -416,6 +418,10 @@ export interface UploadStatus {
   results?: {
     complete: boolean;
     pending: number;
+    /** When the people still waiting should have their result (ISO): Entra logs 5–10 minutes after processing. */
+    expectedBy?: string;
+    /** They are still waiting after that (a job to check; still not failed). */
+    late?: boolean;
     note?: string;
     summary: Record<string, Record<string, number>>;
     rows: ResultRowView[];
@@ -427,6 +433,8 @@ export interface UploadStatus {
    * The comparison the upload came from is refused by `upload:start` from the moment it starts.
    */
   nextDiff?: DiffView;
+  /** The sandbox's clock runs this many times faster than real time (shown as "Sandbox: time runs ×N"). */
+  sandboxTimeScale?: number;
   /** A sentence for the status line. */
   message: string;
   error?: BridgeErrorData;
@@ -480,6 +488,8 @@ export const REQUESTS = {
   'recent:list': empty,
   'dialog:openFile': z.object({ purpose: z.enum(['table', 'profile', 'psd1']) }).strict(),
   'file:upload': z.object({ name: z.string().min(1).max(255), dataBase64: z.string().max(400 * 1024 * 1024) }).strict(),
+  /** A path the person typed in the start screen: recorded as chosen in the browser (development) only. */
+  'file:choose': z.object({ path }).strict(),
   'file:open': z
     .object({
       path,
@@ -554,6 +564,7 @@ export interface Responses {
   'recent:list': RecentView;
   'dialog:openFile': { path?: string };
   'file:upload': { path: string };
+  'file:choose': { path: string };
   'file:open': TableInfo;
   'file:status': TableStatus;
   'file:rows': { rows: RowView[]; rowsRead: number; done: boolean };

@@ -250,7 +250,9 @@ describe('autoMap on other HR systems', () => {
       Firma: 'Beispiel GmbH', Bereich: 'Nord', Mitarbeitertyp: 'Angestellter', Sprache: 'de-DE', Geburtsdatum: '02.03.1980',
     };
     const r = autoMap(headers, { sample: [row, { ...row, Status: 'ausgetreten', Eintrittsdatum: '15.10.2018' }] });
-    expect(r.unplaced).toEqual(['Geburtsdatum']);
+    // The mobile number is recognised but left out: Entra ignores phone numbers that are not work numbers.
+    expect(r.unplaced).toEqual(['Mobil', 'Geburtsdatum']);
+    expect(r.notes).toContain('The column “Mobil” looks like a mobile number. Entra only takes work phone numbers and ignores other kinds, so it was left out. If it is the only number people have, choose it as the work phone.');
     expect(r.missingRequired).toEqual([]);
     expect(r.placements.every((p) => p.confidence === 'synonym')).toBe(true);
     expect(r.profile.mapping).toContain(`"active": $exists(Status) ? Status = 'aktiv',`);
@@ -265,10 +267,7 @@ describe('autoMap on other HR systems', () => {
       userType: 'Angestellter',
       preferredLanguage: 'de-DE',
       emails: [{ type: 'work', primary: true, value: 'j.groesse@example.de' }],
-      phoneNumbers: [
-        { type: 'work', value: '+49 351 000000' },
-        { type: 'mobile', value: '+49 151 0000000' },
-      ],
+      phoneNumbers: [{ type: 'work', value: '+49 351 000000' }],
       addresses: [{ type: 'work', streetAddress: 'Hauptstraße 1', locality: 'Dresden', postalCode: '01067', country: 'DE' }],
       [ENT]: {
         employeeNumber: '4711',
@@ -280,9 +279,9 @@ describe('autoMap on other HR systems', () => {
       },
       [SCIMPORT_EXTENSION]: { hireDate: '2019-04-01T00:00:00Z' },
     });
-    // A person with a mobile number but no office number gets only the mobile entry.
+    // A person with a mobile number but no office number gets no phone entry at all (never a non-work one).
     const mobileOnly = (await evaluateWithStandins(r.profile.mapping, { Personalnummer: '1', Mobil: '+49 1' })) as Record<string, unknown>;
-    expect(mobileOnly.phoneNumbers).toEqual([{ type: 'mobile', value: '+49 1' }]);
+    expect(mobileOnly.phoneNumbers).toBeUndefined();
   });
 
   it('normalises spelling, punctuation and accents before matching', () => {

@@ -104,6 +104,15 @@ export function autoMap(headers: string[], options: AutoMapOptions = {}): AutoMa
     }
   }
 
+  // A mobile number is recognised (so "Mobile" is never taken for the office phone) but never proposed: Entra
+  // processes only work-type phone numbers and ignores the rest (entra-docs inbound-provisioning-api-issues).
+  const mobile = bySlot.get('mobilePhone');
+  if (mobile) {
+    bySlot.delete('mobilePhone');
+    usedHeaders.delete(mobile.header);
+    notes.push(t('mapping.automap.notWork', { header: mobile.header }));
+  }
+
   const placements: AutoMapPlacement[] = [...bySlot.values()].map((c) => ({
     header: c.header,
     path: c.slot.path,
@@ -373,7 +382,7 @@ function buildTree(
         ? undefined
         : array([object([['type', exprNode(str('work'))], ['primary', exprNode({ k: 'bool', value: true })], ['value', plain('email')]])]),
     ],
-    ['phoneNumbers', array([typed('work', [['value', text('workPhone')]]), typed('mobile', [['value', text('mobilePhone')]])])],
+    ['phoneNumbers', array([typed('work', [['value', text('workPhone')]])])],
     [
       'addresses',
       array([

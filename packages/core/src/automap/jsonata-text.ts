@@ -156,7 +156,7 @@ function printNode(node: MapNode, indent: string, guard: boolean): string {
     return `${prefix}{\n${lines.join(',\n')}\n${indent}}`;
   }
   // With one item the array's own guard is enough; with several each item carries its own as well, so
-  // an empty mobile number does not leave a bare {"type":"mobile"} beside a filled work number.
+  // an empty second column does not leave a bare {"type":"work"} beside a filled first one.
   const guardItems = node.items.length > 1;
   const lines = node.items.map((item) => `${inner}${printNode(item, inner, guardItems)}`);
   return `${prefix}[\n${lines.join(',\n')}\n${indent}]`;

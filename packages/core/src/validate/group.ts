@@ -68,7 +68,7 @@ export interface GroupOptions {
 }
 
 /** One group per value: each duplicated id, each wrong country code, is its own problem. */
-const BY_VALUE: ReadonlySet<string> = new Set(['externalId.duplicate', 'userName.duplicate', 'country.notIso', 'type.unknown']);
+const BY_VALUE: ReadonlySet<string> = new Set(['externalId.duplicate', 'userName.duplicate', 'country.notIso', 'type.unknown', 'entry.notWork']);
 /**
  * One group for the code, whatever the value: every sign-in name differs, every missing manager is a
  * different id, yet the fix is one and the same (the people list shows each value).
@@ -300,6 +300,14 @@ export class FindingGrouper {
         const list = listOf(rest > 0 ? [...shown, t('finding.group.more', { count: rest })] : shown);
         const words = BY_CODE_WORDS[g.code]!;
         return { title: t(words.title, { count, value: values[0] ?? '', values: list }), advice: t(words.advice) };
+      }
+      case 'entry.notWork': {
+        // The group is per list and type: `phoneNumbers[0].value` → phoneNumbers.
+        const kind = (g.path ?? '').replace(/\[.*$/, '');
+        return {
+          title: t('finding.group.entry.notWork.title', { kind, type: value === '' ? 'none' : value, count }),
+          advice: t('finding.group.entry.notWork.advice', { kind }),
+        };
       }
       case 'manager.self':
         return { title: t('finding.group.manager.self.title', { count }), advice: t('finding.group.manager.self.advice') };

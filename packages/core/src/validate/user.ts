@@ -11,6 +11,7 @@ import { CORE_TABLE, ENTERPRISE_TABLE, customTable } from './schema';
 import { suggest } from './suggest';
 import { countryName, countryVerdict } from './country';
 import { fieldName, listOf, personOf, shorten, shown as describe } from './words';
+import { checkText } from './text';
 
 /**
  * Where a mapped user came from. `cellsFor` answers which cells fed a SCIM path; paths look like
@@ -61,6 +62,7 @@ export const VALIDATION_CODES = {
   'value.dateOnly': 'A date-time attribute holds a date without a time part.',
   'value.notDateTime': 'A date-time attribute holds text that is not an ISO 8601 date-time with a time zone.',
   'email.invalid': 'An email address is not plausible (name@domain.tld, no spaces).',
+  'entry.notWork': 'An email, phone number or address whose `type` is not `work` (or that has none); Entra ignores it (warning).',
   'primary.multiple': 'More than one value of a multi-valued attribute is marked primary.',
   'type.unknown': 'A `type` value outside the schema’s canonical values (warning).',
   'manager.self': 'The manager reference points at the user’s own externalId (warning).',
@@ -273,6 +275,9 @@ function checkComplex(v: Validation, def: AttributeDef, value: unknown, where: W
   }
   const type = sub.byName.get('type');
   const typeValue = value.type;
+  // An entry of a work-only list that is not `work` is reported once, as entry.notWork: advising "use mobile"
+  // for `Mobile` would steer towards another value Entra ignores.
+  if (WORK_ONLY_ITEM.test(where.label) && typeof typeValue === 'string' && !isWork(typeValue)) return;
   if (type && type.canonicalValues.length > 0 && typeof typeValue === 'string' && !type.canonicalValues.includes(typeValue)) {
     const near = type.canonicalValues.find((c) => c.toLowerCase() === typeValue.trim().toLowerCase());
     const typeWhere = child(where, 'type');
@@ -433,6 +438,51 @@ function checkCountries(v: Validation, user: ScimUser): void {
   });
 }
 
+/**
+ * Entra processes only `work` addresses, emails and phone numbers and ignores the rest without saying so
+ * (entra-docs inbound-provisioning-api-issues: "only work type ... are processed"); an entry without a type is
+ * not `work` either. Said as a warning: the person is still sent, only that entry never arrives.
+ */
+const WORK_ONLY = ['emails', 'phoneNumbers', 'addresses'] as const;
+const WORK_ONLY_ITEM = /^(emails|phoneNumbers|addresses)\[\d+\]$/;
+
+/** `work` as Entra's mapping matches it (SCIM compares `type` without regard to case). */
+function isWork(type: string): boolean {
+  return type.trim().toLowerCase() === 'work';
+}
+
+/** What identifies an entry to a person: the email or phone number, or the address's street, city or country. */
+function entryText(kind: (typeof WORK_ONLY)[number], entry: Record<string, unknown>): string | undefined {
+  const keys = kind === 'addresses' ? ['formatted', 'streetAddress', 'locality', 'country'] : ['value'];
+  for (const key of keys) {
+    const value = entry[key];
+    if (typeof value === 'string' && value.trim() !== '') return shorten(value.trim().replace(/\s+/g, ' '));
+    if (typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
+
+function checkWorkOnly(v: Validation, user: ScimUser): void {
+  for (const kind of WORK_ONLY) {
+    const list = user[kind];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry, index) => {
+      if (!isPlainObject(entry)) return;
+      const type = entry.type;
+      // A type that is not text is already an error (value.notString).
+      if (type !== undefined && type !== null && typeof type !== 'string') return;
+      if (typeof type === 'string' && isWork(type)) return;
+      const text = entryText(kind, entry);
+      // Nothing to send in the entry (an empty phone column): nothing is lost, nothing to say.
+      if (text === undefined) return;
+      const path = kind === 'addresses' ? `${kind}[${index}]` : `${kind}[${index}].value`;
+      const typed = typeof type === 'string' && type.trim() !== '';
+      v.out.add('warning', 'entry.notWork', path, typed ? 'finding.entry.notWork' : 'finding.entry.noType',
+        { kind, value: text, type: typed ? shorten(type.trim()) : '' }, typed ? type.trim() : '');
+    });
+  }
+}
+
 function checkSchemas(v: Validation, value: unknown): void {
   if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) {
     v.out.add('warning', 'schemas.invalid', 'schemas', 'finding.schemas.invalid');
@@ -494,7 +544,9 @@ export function validateUser(user: ScimUser, profile: Pick<Profile, 'extension'>
   checkUserName(v, user);
   checkUpnShape(v, user);
   checkCountries(v, user);
+  checkWorkOnly(v, user);
   if (v.custom && !Object.hasOwn(user, v.custom.urn)) checkRequired(v, v.custom, undefined, v.custom.urn);
   checkManagerSelf(v, user);
+  v.out.findings.push(...checkText(user, ctx));
   return v.out.findings;
 }

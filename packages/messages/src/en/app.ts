@@ -315,4 +315,5 @@ export const app = {
   'app.outbox.title': 'Outbox: {count, plural, one {# upload} other {# uploads}} waiting to be sent',
   'app.outbox.progress': 'to {target} — {done} of {total, plural, one {# request} other {# requests}} accepted.',
   'app.outbox.follow': 'Follow it',
+  'app.sandbox.timeScale': 'Sandbox: time runs ×{scale}',
 } as const;

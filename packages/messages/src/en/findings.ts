@@ -140,6 +140,10 @@ export const findings = {
   'finding.country.unknown':
     'Country `{value}` is not a country code Entra accepts; put the two-letter code of the person\'s country (such as US, GB or DE) in the {header} column.',
   'finding.country.column': 'country',
+  'finding.entry.notWork':
+    '{kind, select, emails {Email} phoneNumbers {Phone number} other {Address}} `{value}` is marked `{type}`, and Entra only takes work {kind, select, emails {email addresses} phoneNumbers {phone numbers} other {addresses}}: it ignores this one. Mark it work on the Mapping screen, or leave it out; the person is still sent.',
+  'finding.entry.noType':
+    '{kind, select, emails {Email} phoneNumbers {Phone number} other {Address}} `{value}` has no type, and Entra only takes work {kind, select, emails {email addresses} phoneNumbers {phone numbers} other {addresses}}: it ignores this one. Mark it work on the Mapping screen; the person is still sent.',
   'finding.id.present': 'The mapping sets `{name}`, but Entra assigns ids itself; remove it from the mapping.',
   'finding.schemas.invalid':
     'The mapping sets `schemas` to something other than a list of names; scimport fills it in when sending, so you can remove it from the mapping.',
@@ -206,6 +210,10 @@ export const findings = {
     '{count, plural, one {# person has a manager} other {# people have managers}} who {count, plural, one {is} other {are}} held back by errors ({values})',
   'finding.group.manager.rejected.advice':
     'Fix the managers\' own rows first; until then the manager link fails unless the manager is already in Entra. These people are still sent.',
+  'finding.group.entry.notWork.title':
+    '{kind, select, emails {Email addresses} phoneNumbers {Phone numbers} other {Addresses}} {type, select, none {without a type} other {marked {type}}} are ignored by Entra ({count, plural, one {# person} other {# people}})',
+  'finding.group.entry.notWork.advice':
+    'Entra only takes work {kind, select, emails {email addresses} phoneNumbers {phone numbers} other {addresses}}. Mark them work on the Mapping screen, or leave them out. These people are still sent.',
   'finding.group.manager.self.title':
     '{count, plural, one {# person is named as their own manager} other {# people are named as their own manager}}',
   'finding.group.manager.self.advice':
@@ -214,4 +222,26 @@ export const findings = {
     '{count, plural, one {This concerns one person.} other {The same problem is on # rows.}}',
   'finding.group.generic.adviceFile': 'This concerns the whole file, not one person.',
   'finding.group.overflow.title': '{count, plural, one {# more problem} other {# more problems}} of this kind, such as: {message}',
+  // -- Feeds: several HR files sharing one provisioning job ----------------------------------------------
+  'finding.feed.derived':
+    'This profile uploads as the feed "{feed}", a name taken from the profile\'s name; set "feed" in the profile to keep it if the profile is renamed.',
+  'finding.feed.adopted':
+    'The {count, plural, one {person} other {# people}} of earlier uploads to this job now belong to the feed "{feed}", the first feed to upload here. Nothing else changes.',
+  'finding.feed.secondFeed':
+    'This is the first upload of the feed "{feed}" to a provisioning job that {count, plural, one {the feed {others} already uses} other {the feeds {others} already use}}. Each feed only disables its own people. Microsoft also supports one provisioning app per HR source (FAQ "Can we create more than one app…"); feeds are the way to share one app.',
+  'finding.feed.movedIn':
+    '{count, plural, one {# person moves} other {# people move}} to the feed "{feed}" from another feed ({list}). From now on "{feed}" sends them, and their old feed does not disable them.',
+  'finding.feed.movedOut':
+    '{count, plural, one {# person} other {# people}} of the feed "{feed}" {count, plural, one {is} other {are}} now listed by another feed ({list}). They are not leavers and are not disabled.',
+  'finding.feed.move': '{person} ({feed})',
+  'finding.feed.noFeed': 'no feed',
+  'finding.feed.more': '{count, number} more',
+  'finding.feed.conflict':
+    '{person} is listed by the feed "{feed}"{hasRow, select, yes { (row {row})} other {}} and by the feed "{other}". Only "{winner}" sends this person, {decidedBy, select, precedence {because its profile ranks first (precedence)} other {because it sent them last and the profiles do not rank one feed first; give one profile a lower "precedence" number to decide}}. Remove the person from the other file if they belong to one source only.',
+  'finding.feed.moreConflicts': '{count, plural, one {# more person is} other {# more people are}} listed by two feeds.',
+  'finding.feed.gatePeople': '{count, plural, one {# person} other {# people}} of the feed "{feed}"',
+  'finding.text.control':
+    '{field} `{value}` holds an invisible control character ({character}), which Entra refuses, so this person is not sent; retype the cell in the file (the character often comes from copying out of another program or a damaged export).',
+  'finding.text.userNameSpaces':
+    'Sign-in name `{value}` {where, select, edge {starts or ends with a space} other {holds a space}}, which Entra refuses in a sign-in name, so this person is not sent; remove the spaces in the file, or trim them with $trim() in the mapping.',
 } as const;

@@ -106,6 +106,7 @@ export const mapping = {
   'mapping.form.customAttributes': 'Custom attributes',
 
   // Auto-map
+  'mapping.automap.notWork': 'The column “{header}” looks like a mobile number. Entra only takes work phone numbers and ignores other kinds, so it was left out. If it is the only number people have, choose it as the work phone.',
   'mapping.automap.emailAsSignIn': 'No column looks like a sign-in name, so the email column “{header}” is used as the sign-in name. Change it if people sign in with another name.',
 
   // Hints: mistakes caught where they are made

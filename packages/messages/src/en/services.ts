@@ -64,6 +64,12 @@ export const services = {
   'services.upload.notSending': 'Only an upload that is sending can be paused.',
   'services.upload.notPaused': 'Only a paused upload can be resumed.',
   'services.upload.ended': 'This upload has already ended.',
+  'services.upload.bucketFull':
+    'Paused for {wait}: the provisioning job\'s queue is full, and Entra asks to wait 5 to 10 minutes. Nothing failed and nothing is sent twice; the upload carries on by itself.',
+  'services.job.droppedByRestart':
+    'The job was not running, so restarting it dropped {count, plural, one {# person} other {# people}} sent earlier but not yet processed. The next upload of the file sends them again: compare it again and send.',
+  'services.job.droppedReason': 'Dropped by a restart of the provisioning job before Entra processed it.',
+  'services.upload.awaitingResults': 'Waiting for the results of an earlier upload to {target}.',
 
   // Results
   'services.results.provisioned': '{people} provisioned',
@@ -71,6 +77,11 @@ export const services = {
   'services.results.pending': '{people} without a result yet',
   'services.results.stillToSend': '{people} still to send.',
   'services.results.waiting': 'No result from the target yet.',
+  'services.results.expected':
+    'Entra writes each person\'s result 5 to 10 minutes after processing, so the rest are expected by {time}. They are waiting, not failed; the app picks their results up by itself, also after a restart.',
+  'services.results.late':
+    'These people are still waiting, later than the 5 to 10 minutes Entra usually takes. Check on the Upload screen that the provisioning job is running; the app keeps looking for their results.',
+  'services.results.pickedUp': 'Results picked up later: {summary}',
 
   // Checks before sending
   'services.preflight.signIn': 'Sign in',
@@ -92,4 +103,9 @@ export const services = {
 
   // Whether a mapping fits a file
   'services.fit.syntax': 'The mapping has a mistake, so the app cannot tell which columns it reads. Fix the mapping first.',
+
+  // Which files the app may open and save: only those the person chose
+  'services.path.notChosen':
+    'The app opens and saves only files you chose yourself: with Choose file, by dropping them on the window, from the recent lists or from the app’s profiles folder. “{file}” was not chosen that way; choose it again.',
+  'services.path.typedInApp': 'In the app, choose the file with Choose file or drop it on the window; typing a path is only for the browser version used in development.',
 } as const;

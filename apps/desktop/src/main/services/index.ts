@@ -5,10 +5,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HELPER_FUNCTIONS, SnapshotStore } from '@scimport/core';
+import { HELPER_FUNCTIONS, SnapshotStore, ensurePrivateDir } from '@scimport/core';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@scimport/emulator';
 import { REQUESTS, isChannel, type Channel, type CheckedRequest, type Envelope, type Response } from '../../shared/contract';
+import { t } from '@scimport/messages';
 import { AnnotatedService } from './annotated';
+import { ChosenPaths } from './chosen';
 import { DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { newId } from './ids';
@@ -47,6 +49,8 @@ export interface ServiceOptions {
    * they stop and start, to play an unreachable target).
    */
   sandboxEndpoint?: () => Promise<SandboxEndpoint>;
+  /** Paths already chosen in this session (a restarted worker is handed the host's list). */
+  chosen?: readonly string[];
 }
 
 export type Handlers = { [C in Channel]: (request: CheckedRequest<C>) => Promise<Response<C>> | Response<C> };
@@ -55,6 +59,11 @@ export interface Services {
   handlers: Handlers;
   /** The single entry of every transport: allow-list, input check, errors as data. */
   dispatch(channel: unknown, request: unknown): Promise<Envelope<unknown>>;
+  /**
+   * Records a path the person chose outside the bridge's requests: a file dropped on the app's window, whose path
+   * only the preload can read (from the File the drop gave it) and the host passes on.
+   */
+  choosePath(path: string): void;
   dispose(): Promise<void>;
 }
 
@@ -63,6 +72,9 @@ export function createServices(options: ServiceOptions): Services {
   const recent = new RecentStore(dataDir);
   const tables = new TableService();
   const profiles = new ProfileService(dataDir, tables, recent);
+  // Every path a request names must be one the person chose (see chosen.ts).
+  const chosen = new ChosenPaths(profiles.folder, recent);
+  for (const path of options.chosen ?? []) chosen.add(path);
   const mapping = new MappingService(tables);
   const validations = new ValidationService(join(dataDir, 'work'), tables);
   let store: Promise<SnapshotStore> | undefined;
@@ -90,7 +102,7 @@ export function createServices(options: ServiceOptions): Services {
   );
   // Uploads waiting in the outbox, or interrupted when the app closed, carry on as soon as the services start.
   const restored = uploads.restore().catch(() => 0);
-  const jobs = new JobService(uploads.connector);
+  const jobs = new JobService(uploads.connector, dataDir, (dropped) => uploads.markDropped(dropped));
   const annotated = new AnnotatedService(join(dataDir, 'work'), validations, diffs, uploads);
 
   const handlers: Handlers = {
@@ -105,16 +117,25 @@ export function createServices(options: ServiceOptions): Services {
     'dialog:openFile': async ({ purpose }) => {
       if (!options.dialogs) fail('UNSUPPORTED', 'File dialogs are only available in the desktop app; in the browser, choose the file with the button instead.');
       const path = await options.dialogs.openFile(purpose);
-      return path ? { path } : {};
+      return path ? { path: chosen.add(path) } : {};
     },
     'file:upload': async ({ name, dataBase64 }) => {
+      // Owner-only, and uploads/ tightened if an earlier version left it wider: these are people's files.
+      await ensurePrivateDir(join(dataDir, 'uploads'));
       const dir = join(dataDir, 'uploads', newId('file'));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdir(dir, { mode: 0o700 });
       const path = join(dir, safeFileName(name));
       await writeFile(path, Buffer.from(dataBase64, 'base64'), { mode: 0o600 });
-      return { path };
+      return { path: chosen.add(path) };
+    },
+    // The browser has no dialogs and hides dropped files' paths, so the start screen there takes a typed path
+    // (development); the app has both and refuses typed paths, so only a dialog or a drop names a file.
+    'file:choose': ({ path }) => {
+      if (options.mode !== 'web') fail('UNSUPPORTED', t('services.path.typedInApp'));
+      return { path: chosen.add(path) };
     },
     'file:open': async ({ path, sheet, headerRow, profile }) => {
+      await chosen.check(path);
       const info = await tables.open(path, { ...(sheet !== undefined ? { sheet } : {}), ...(headerRow !== undefined ? { headerRow } : {}) }, profile);
       await recent.addFile(path, info.file).catch(() => undefined);
       return info;
@@ -126,8 +147,17 @@ export function createServices(options: ServiceOptions): Services {
     'profile:autoMap': ({ tableId, name }) => profiles.autoMap(tableId, name),
     'profile:importPsd1': ({ text, fileName }) => profiles.importPsd1(text, fileName),
     'profile:parse': ({ text, fileName }) => ({ profile: profiles.parse(text, fileName) }),
-    'profile:load': ({ path }) => profiles.load(path),
-    'profile:save': ({ profile, path, saveAs }) => profiles.save(profile, path, saveAs ?? false),
+    'profile:load': async ({ path }) => {
+      await chosen.check(path);
+      return profiles.load(path);
+    },
+    'profile:save': async ({ profile, path, saveAs }) => {
+      // Without a path: the profiles folder. With one: a profile chosen before (save as: a new name beside it).
+      if (path !== undefined) await chosen.check(path);
+      const saved = await profiles.save(profile, path, saveAs ?? false);
+      chosen.add(saved.path);
+      return saved;
+    },
     'profile:list': async () => ({ profiles: await profiles.list() }),
     'mapping:check': ({ mapping: text }) => mapping.check(text),
     'mapping:preview': ({ tableId, index, profile }) => mapping.preview(tableId, index, profile),
@@ -191,6 +221,7 @@ export function createServices(options: ServiceOptions): Services {
   return {
     handlers,
     dispatch,
+    choosePath: (path) => void chosen.add(path),
     async dispose() {
       await restored;
       await uploads.dispose();

@@ -3,10 +3,11 @@
  * pause, the notification email Entra needs before it runs a job. An upload to a paused or quarantined job is
  * accepted and then silently does nothing; this panel and the preflight are where the person finds out first.
  */
-import { getJobStatus, pauseJob, restartJob, setNotificationSettings, startJob, type JobStatusSummary, type PreflightReport } from '@scimport/transport';
+import { flagDroppedByRestart, getJobStatus, pauseJob, restartJob, setNotificationSettings, startJob, type DroppedByRestart, type JobStatusSummary, type PreflightReport } from '@scimport/transport';
+import { t } from '@scimport/messages';
 import type { JobView, PreflightView, TargetSpec } from '../../shared/contract';
 import type { Connection, Connector } from './connection';
-import { describeTarget } from './diff';
+import { describeTarget, targetIds } from './diff';
 import { fail } from './errors';
 
 const START = 'press "Start the job" in the job panel';
@@ -70,7 +71,13 @@ export function preflightView(report: PreflightReport, sandbox: boolean): Prefli
 }
 
 export class JobService {
-  constructor(private readonly connector: Connector) {}
+  constructor(
+    private readonly connector: Connector,
+    /** The app's data folder, where the runs a restart may have dropped are. */
+    private readonly dataDir?: string,
+    /** Told of the runs a restart dropped, so their people are sent again by the next upload. */
+    private readonly onDropped?: (dropped: DroppedByRestart[]) => Promise<void>,
+  ) {}
 
   private read(connection: Connection, target: TargetSpec): Promise<JobView> {
     return getJobStatus(connection.client).then((s) => jobView(s, target));
@@ -88,9 +95,20 @@ export class JobService {
     return this.connector.with(target, async (c) => {
       const before = await getJobStatus(c.client);
       if (!before.isApiDriven) fail('REFUSED', before.sentence);
-      if (before.code === 'quarantine') await restartJob(c.client, 'QuarantineState');
-      else if (before.code !== 'active') await startJob(c.client);
-      return this.read(c, target);
+      let dropped = 0;
+      if (before.code === 'quarantine') {
+        const restartedAt = Date.now();
+        await restartJob(c.client, 'QuarantineState');
+        // A job that is not running purges, at a restart, what it had not processed (entra-docs
+        // inbound-provisioning-api-faqs): the runs concerned are flagged for a re-send, and the answer says so.
+        if (this.dataDir) {
+          const flagged = await flagDroppedByRestart({ dataDir: this.dataDir, target: targetIds(target), before, restartedAt });
+          await this.onDropped?.(flagged);
+          dropped = flagged.reduce((n, d) => n + d.people, 0);
+        }
+      } else if (before.code !== 'active') await startJob(c.client);
+      const view = await this.read(c, target);
+      return dropped > 0 ? { ...view, sentence: `${view.sentence} ${t('services.job.droppedByRestart', { count: dropped })}` } : view;
     });
   }
 

@@ -4,9 +4,9 @@
  * needs to carry on (target, profile, file, the rows to join results to) — never a secret: tenant targets hold
  * ids and a certificate path, the secret stays in the keychain.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiffCounts } from '@scimport/core';
+import { ensurePrivateDir, type DiffCounts } from '@scimport/core';
 import type { TargetSpec } from '../../shared/contract';
 import type { ExtensionLike } from './connection';
 
@@ -33,6 +33,8 @@ export interface OutboxEntry {
   calls: number;
   /** Paused by the person: after a restart it waits for them instead of going by itself. */
   userPaused: boolean;
+  /** Everything was accepted; some people's results are still to come (Entra logs 5–10 minutes later). */
+  awaitingResults?: boolean;
   plan: Omit<UploadPlanInfo, 'rows'> & { rows: [string, number][] };
 }
 
@@ -60,7 +62,8 @@ export class Outbox {
 
   save(entry: Omit<OutboxEntry, 'version' | 'savedAt'>): Promise<void> {
     return this.serial(async () => {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // Tightened too when an earlier version left it readable by others: entries describe people's uploads.
+      await ensurePrivateDir(this.dir);
       const path = this.file(entry.runId);
       const temp = `${path}.${process.pid}.tmp`;
       const full: OutboxEntry = { version: 1, savedAt: new Date().toISOString(), ...entry };

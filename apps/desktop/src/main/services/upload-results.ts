@@ -3,7 +3,7 @@
  * in the file's row order, with their outcome and, for a failure, what to do in HR words; the counts per outcome;
  * the status line; the CSV report; the history entry.
  */
-import { appendHistory, sha256File, type FailedPerson, type HistoryEntryInput, type RunOutcome } from '@scimport/core';
+import { appendHistory, csvCell, sha256File, type FailedPerson, type HistoryEntryInput, type RunOutcome } from '@scimport/core';
 import { t } from '@scimport/messages';
 import { readChunk, type Run, type RunResults } from '@scimport/transport';
 import type { ResultOutcome, ResultRowView, UploadStatus } from '../../shared/contract';
@@ -91,14 +91,19 @@ export function resultMessage(results: RunResults | undefined, stillToSend: numb
   return `${parts.join(', ')}.${rest}`;
 }
 
+/** The status line after the wait: the results so far, and for whoever is still waiting, when to expect them. */
+export function waitingMessage(results: RunResults | undefined, stillToSend: number): string {
+  const line = resultMessage(results, stillToSend);
+  if (!results || results.pending.length === 0) return line;
+  if (results.late) return `${line} ${t('services.results.late')}`;
+  const by = results.expected?.by;
+  return by ? `${line} ${t('services.results.expected', { time: new Date(by).toLocaleTimeString('en-GB', { timeZone: 'UTC' }) + ' UTC' })}` : line;
+}
+
 /** The results as a CSV for Excel (UTF-8 with BOM; a cell that would run as a formula is quoted as text). */
 export function resultsCsv(rows: readonly ResultRowView[]): string {
-  const cell = (value: unknown): string => {
-    const text = value === undefined || value === null ? '' : String(value);
-    // A leading = + - @ would run as a formula when the file is opened in Excel.
-    const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
+  // The core's one guard: a cell that would run as a formula in Excel is quoted as text.
+  const cell = csvCell;
   const lines = rows.map((r) =>
     [r.row, r.externalId, r.displayName, r.employeeId, r.outcome, r.action, r.status, r.errorCode, r.reason, r.recommendedAction, r.explanation].map(cell).join(','),
   );

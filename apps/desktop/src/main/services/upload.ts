@@ -20,19 +20,18 @@ import {
   readChunkStates,
   startRun,
   uploadRun,
-  type Run,
-  type RunResults,
+  type DroppedByRestart,
   type UploadProgress,
 } from '@scimport/transport';
-import type { BudgetView, DiffView, HistoryView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
-import { Connector, isUnreachable, prepareSandbox, type Connection, type ConnectorContext } from './connection';
+import type { BudgetView, HistoryView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
+import { Connector, isUnreachable, prepareSandbox, type ConnectorContext } from './connection';
 import { describeTarget, heldBackOf, targetIds, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
-import { Outbox, fromEntryPlan, toEntryPlan, type OutboxEntry, type UploadPlanInfo } from './outbox';
-import type { PersonInfo } from './people';
+import { Outbox, toEntryPlan, type UploadPlanInfo } from './outbox';
 import { outboxNote, checkTarget, chunk, planOf, plainReason, seconds } from './upload-plan';
-import { failuresOf, people, peopleOfRun, requests, resultGroups, resultMessage, resultRows, resultsCsv, writeHistory } from './upload-results';
+import { DEFAULT_POLL, DEFAULT_RETRY, reviveJob, type UploadJob } from './upload-job';
+import { failuresOf, people, peopleOfRun, requests, resultGroups, resultMessage, resultRows, resultsCsv, waitingMessage, writeHistory } from './upload-results';
 
 export interface UploadContext extends ConnectorContext {
   /** The snapshot store (encrypted with the keychain's key in the app). */
@@ -42,50 +41,6 @@ export interface UploadContext extends ConnectorContext {
   /** Pause before the outbox tries an unreachable target again: doubles from `firstMs` up to `maxMs`. */
   outboxRetry?: { firstMs: number; maxMs: number };
 }
-
-interface UploadJob {
-  id: string;
-  plan: UploadPlanInfo;
-  /** What the target holds, as recorded on this computer (loaded from the store after a restart). */
-  snapshot?: Snapshot;
-  run: Run;
-  /** Operations of the plan not in this run (after "send one row first"); not kept across a restart. */
-  rest: BulkOperation[];
-  /** The profile, for cutting the rest into requests the same way (this session only). */
-  profile?: Profile;
-  firstOnly: boolean;
-  people: number;
-  state: UploadStatus['state'];
-  progress: UploadStatus['progress'];
-  results?: RunResults;
-  message: string;
-  error?: ReturnType<typeof toErrorData>;
-  controller?: AbortController;
-  /** Why the controller was aborted: a pause keeps the run, a cancel ends it. */
-  stopping?: 'pause' | 'cancel';
-  connection?: Connection;
-  /** Chunks already recorded in the snapshot. */
-  recorded: Set<number>;
-  startedAt: string;
-  calls: number;
-  task: Promise<void>;
-  /** In the outbox: its file says how to carry on after a restart. */
-  inOutbox: boolean;
-  /** The person paused it (a pause by closing the app does not count). */
-  userPaused: boolean;
-  /** Run the preflight again before sending (the upload waited; the job may have changed meanwhile). */
-  recheck: boolean;
-  retry?: { timer?: ReturnType<typeof setTimeout>; delayMs: number };
-  /** The comparison it came from (this session only), recomputed once the upload ends. */
-  diffId?: string;
-  /** That comparison recomputed against the updated snapshot: what the next upload would send. */
-  nextDiff?: DiffView;
-  /** Everyone in the run, named, for the results (read from the run's journal). */
-  persons?: Map<string, PersonInfo>;
-}
-
-const DEFAULT_POLL = { sandbox: { intervalMs: 200, minutes: 1 }, tenant: { intervalMs: 30_000, minutes: 15 } };
-const DEFAULT_RETRY = { firstMs: 15_000, maxMs: 10 * 60_000 };
 
 export class UploadService {
   private readonly uploads = new BoundedMap<UploadJob>(8, (job) => this.stopRetry(job));
@@ -222,6 +177,7 @@ export class UploadService {
       people: job.people,
       calls: job.calls,
       userPaused: job.userPaused,
+      ...(job.awaitingResults ? { awaitingResults: true } : {}),
       plan: toEntryPlan(job.plan),
     });
     job.inOutbox = true;
@@ -263,6 +219,8 @@ export class UploadService {
         job.recheck = false;
       }
       await prepareSandbox(connection, job.plan.profile.extension);
+      // A sandbox whose clock runs faster says so; the screens show it and the expected times use it.
+      job.timeScale ??= (await connection.client.sandboxInfo(controller.signal))?.timeScale ?? 1;
       const callsBefore = job.calls;
       const summary = await uploadRun(job.run, {
         client: connection.client,
@@ -278,13 +236,18 @@ export class UploadService {
             retries: p.retries,
             elapsedMs: p.elapsedMs,
             ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}),
+            ...(p.pausedUntil !== undefined ? { pausedUntil: p.pausedUntil } : {}),
           };
           job.calls = callsBefore + p.calls;
+          // "Bucket full": the whole run waits for the job's queue to drain; the status line says why and how long.
+          if (p.pausedUntil !== undefined) job.message = t('services.upload.bucketFull', { wait: seconds(p.pausedUntil - Date.now()) });
+          else if (p.last?.type === 'chunk') job.message = t('services.upload.sending', { people: people(job.people), target: job.plan.targetLabel });
         },
       });
       await this.record(job);
-      // Everything is accepted: nothing is left to carry on after a restart.
-      await this.release(job);
+      // Everything is accepted; the outbox keeps the run until every result is in, so a restart picks them up.
+      job.awaitingResults = true;
+      await this.keep(job);
       job.persons ??= await peopleOfRun(job.run);
       job.state = 'waiting-for-results';
       job.message = t(connection.sandbox ? 'services.upload.accepted' : 'services.upload.acceptedTenant', { requests: requests(summary.chunksTotal) });
@@ -294,18 +257,16 @@ export class UploadService {
         minutes: poll.minutes,
         intervalMs: poll.intervalMs,
         signal: controller.signal,
+        timeScale: job.timeScale,
         onPoll: (r) => (job.results = r),
       });
-      // Kept with their reason, so the next comparison shows them as "retry — failed last time because …".
-      const failed = failuresOf(job.results);
-      if (failed.length > 0) {
-        (await this.snapshotOf(job)).markFailed(failed);
-        await this.saveSnapshot(job);
-      }
-      job.message = resultMessage(job.results, job.rest.length);
+      const failed = await this.markFailures(job);
+      job.message = waitingMessage(job.results, job.rest.length);
       // The history entry is written before the state says "done": a reader that sees "done" finds it there.
-      await this.finish(job, 'done', failed.length > 0 ? 'partial' : 'uploaded');
+      await this.finish(job, 'done', failed > 0 ? 'partial' : 'uploaded');
       this.close(job);
+      // Late is normal (5–10 minutes): the people still waiting are followed in the background, not failed.
+      this.followLate(job);
     } catch (error) {
       await this.record(job).catch(() => undefined);
       const stopping = job.stopping;
@@ -324,6 +285,7 @@ export class UploadService {
         // Everything was sent; only the wait for results was interrupted.
         job.message = t('services.upload.sentNoResults');
         await this.finish(job, 'done', 'uploaded');
+        this.followLate(job);
       } else if (stopping === 'cancel') {
         job.message = t('services.upload.cancelled', { done: job.progress.chunksDone, requests: requests(job.progress.chunksTotal) });
         await this.finish(job, 'cancelled', 'cancelled');
@@ -334,6 +296,49 @@ export class UploadService {
       }
       this.close(job);
     }
+  }
+
+  /** Kept with their reason, so the next comparison shows them as "retry — failed last time because …". */
+  private async markFailures(job: UploadJob): Promise<number> {
+    if (job.results?.complete) job.awaitingResults = false;
+    const failed = failuresOf(job.results);
+    if (failed.length > 0) {
+      (await this.snapshotOf(job)).markFailed(failed);
+      await this.saveSnapshot(job);
+    }
+    return failed.length;
+  }
+
+  /**
+   * Reads the results of people still waiting in the background, without blocking another upload, until all are
+   * in (then the outbox forgets the run); the app's next start carries on if it closes first.
+   */
+  private followLate(job: UploadJob): void {
+    if (!job.awaitingResults || this.disposed || job.follow) return;
+    if (job.results?.complete) {
+      job.awaitingResults = false;
+      void this.release(job);
+      return;
+    }
+    const controller = new AbortController();
+    job.follow = controller;
+    const poll = job.plan.target.kind === 'sandbox' ? this.poll.sandbox : this.poll.tenant;
+    void (async () => {
+      const connection = await this.connector.connect(job.plan.target);
+      try {
+        job.timeScale ??= (await connection.client.sandboxInfo(controller.signal))?.timeScale ?? 1;
+        job.results = await pollResults(job.run, { client: connection.client, intervalMs: poll.intervalMs, minutes: 24 * 60, timeScale: job.timeScale, signal: controller.signal, onPoll: (r) => (job.results = r) });
+        await this.markFailures(job);
+        if (job.results.complete) {
+          job.message = t('services.results.pickedUp', { summary: resultMessage(job.results, job.rest.length) });
+          await this.release(job);
+        }
+      } finally {
+        connection.credential.close();
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => (job.follow = undefined));
   }
 
   /** The target did not answer: the upload waits in the outbox and is tried again after a growing pause. */
@@ -388,6 +393,7 @@ export class UploadService {
 
   /** Uploads in the outbox (waiting for the target, paused, or carried over from before a restart). */
   outboxList(): UploadStatus[] {
+    // Runs waiting only for their results are listed too: after a restart, this is how the person finds them.
     return [...this.uploads.values()].filter((job) => job.inOutbox).map((job) => this.status(job.id));
   }
 
@@ -404,38 +410,15 @@ export class UploadService {
         await this.outbox.remove(entry.runId).catch(() => undefined);
         continue;
       }
-      const job = await this.revive(entry, run);
+      const job = await reviveJob(entry, run);
       this.uploads.set(job.id, job);
       restored += 1;
-      if (!job.userPaused && !this.disposed) job.task = this.session(job);
+      if (job.awaitingResults) {
+        job.persons = await peopleOfRun(run);
+        this.followLate(job);
+      } else if (!job.userPaused && !this.disposed) job.task = this.session(job);
     }
     return restored;
-  }
-
-  private async revive(entry: OutboxEntry, run: Run): Promise<UploadJob> {
-    const states = await readChunkStates(run);
-    const accepted = new Set(states.flatMap((s, i) => (s.state === 'accepted' ? [i + 1] : [])));
-    const total = run.manifest.chunks.length;
-    const plan = fromEntryPlan(entry.plan);
-    return {
-      id: newId('upload'),
-      plan,
-      run,
-      rest: [],
-      firstOnly: entry.firstOnly,
-      people: entry.people,
-      state: entry.userPaused ? 'paused' : 'queued',
-      progress: { chunksTotal: total, chunksDone: accepted.size, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
-      message: t(entry.userPaused ? 'services.upload.pausedBeforeClose' : 'services.upload.carryingOn', { done: accepted.size, requests: requests(total), target: plan.targetLabel }),
-      // Accepted chunks were recorded in the snapshot when they were accepted (or are recorded again: harmless).
-      recorded: new Set(),
-      startedAt: entry.startedAt,
-      calls: entry.calls,
-      task: Promise.resolve(),
-      inOutbox: true,
-      userPaused: entry.userPaused,
-      recheck: true,
-    };
   }
 
   private close(job: UploadJob): void {
@@ -474,7 +457,8 @@ export class UploadService {
    */
   private async finish(job: UploadJob, state: 'done' | 'cancelled' | 'failed', outcome: RunOutcome): Promise<void> {
     await writeHistory(this.ctx.dataDir, { runId: job.run.id, startedAt: job.startedAt, plan: job.plan, people: job.people, firstOnly: job.firstOnly, calls: job.calls, message: job.message }, outcome);
-    await this.release(job);
+    // A run whose results are still to come stays in the outbox until they are in (see followLate).
+    if (!(state === 'done' && job.awaitingResults)) await this.release(job);
     const next = job.diffId ? await this.diffs.recompute(job.diffId) : undefined;
     if (next) job.nextDiff = next;
     job.state = state;
@@ -504,6 +488,8 @@ export class UploadService {
             results: {
               complete: results.complete,
               pending: results.pending.length,
+              ...(results.expected && results.pending.length > 0 ? { expectedBy: results.expected.by } : {}),
+              late: results.late,
               ...(results.note ? { note: results.note } : {}),
               summary: results.summary,
               rows,
@@ -512,6 +498,7 @@ export class UploadService {
           }
         : {}),
       ...(job.nextDiff ? { nextDiff: job.nextDiff } : {}),
+      ...(job.timeScale !== undefined && job.timeScale !== 1 ? { sandboxTimeScale: job.timeScale } : {}),
       message: job.message,
       ...(job.error ? { error: job.error } : {}),
     };
@@ -566,6 +553,21 @@ export class UploadService {
     return this.status(uploadId);
   }
 
+  /**
+   * People of runs a job restart dropped before processing (see flagDroppedByRestart) are marked failed in their
+   * target's snapshot, so the next comparison sends them again instead of taking them for up to date.
+   */
+  async markDropped(dropped: readonly DroppedByRestart[]): Promise<void> {
+    const store = await this.ctx.snapshots();
+    for (const d of dropped) {
+      const run = await openRun(this.ctx.dataDir, d.runId);
+      const { tenantId, jobId } = run.manifest.target;
+      const snapshot = await store.load({ tenantId, jobId });
+      snapshot.markFailed(d.chunks.flatMap((i) => run.manifest.chunks[i - 1]?.externalIds ?? []).map((externalId) => ({ externalId, reason: t('services.job.droppedReason') })));
+      await store.save({ tenantId, jobId }, snapshot);
+    }
+  }
+
   resultsReport(uploadId: string): { fileName: string; csv: string } {
     const job = this.get(uploadId);
     return { fileName: `results-${job.run.id}.csv`, csv: resultsCsv(this.resultRows(job)) };
@@ -584,6 +586,7 @@ export class UploadService {
     this.disposed = true;
     for (const job of [...this.uploads.values()]) {
       this.stopRetry(job);
+      job.follow?.abort();
       if (job.state === 'sending' || job.state === 'waiting-for-results') {
         job.stopping = 'pause';
         job.controller?.abort();

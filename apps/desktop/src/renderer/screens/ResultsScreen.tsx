@@ -75,6 +75,7 @@ export function ResultsScreen() {
       {status ? (
         <>
           <p className="lead">{status.message}</p>
+          {status.sandboxTimeScale ? <p className="hint">{t('app.sandbox.timeScale', { scale: status.sandboxTimeScale })}</p> : null}
           <div className="stats" role="group" aria-label={t('app.results.outcomes')}>
             <Stat label={t('app.results.statCreated')} value={count('created')} tone="good" />
             <Stat label={t('app.results.statUpdated')} value={count('updated')} tone="good" />

@@ -142,6 +142,7 @@ export function UploadScreen() {
             </Progress>
           )}
           <p role="status">{status.message}</p>
+          {status.sandboxTimeScale ? <p className="hint">{t('app.sandbox.timeScale', { scale: status.sandboxTimeScale })}</p> : null}
           <div className="row">
             {status.state === 'queued' && (
               <button type="button" onClick={() => void act(async () => void (await bridge.invoke('upload:online', {})))} disabled={busy}>
