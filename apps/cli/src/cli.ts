@@ -14,6 +14,7 @@ import { registerLoginCommands } from './commands/login';
 import { registerDiffCommands } from './commands/diff';
 import { registerHistoryCommands } from './commands/history';
 import { registerEmulatorCommand } from './commands/emulator';
+import { SKIP_PROFILE_TESTS } from './commands/profile-gate';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
@@ -45,7 +46,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description('map and validate a file, write bulk-0001.json … and errors.csv')
       .argument('<input>', '.xlsx, .csv or .txt file')
       .requiredOption('-o, --out <dir>', 'folder for the bulk request files')
-      .option('--annotated <file.xlsx>', 'also write a checked .xlsx copy of the input: a Status and a What to do column per row, problem cells filled and commented, a Summary sheet'),
+      .option('--annotated <file.xlsx>', 'also write a checked .xlsx copy of the input: a Status and a What to do column per row, problem cells filled and commented, a Summary sheet')
+      .option(...SKIP_PROFILE_TESTS),
   ).action(async (input: string, opts) => {
     status = await transformCommand(io, { input, ...opts });
   });

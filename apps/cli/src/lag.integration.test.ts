@@ -49,4 +49,9 @@ describe('results that arrive late, in the sandbox with the documented lag', () 
     const later = await cliWithEnv(['status', runId!, '--wait', '--json'], env);
     expect(JSON.parse(later.out).results).toMatchObject({ complete: true, pending: 0, summary: { create: { failure: 2 } } });
   });
+
+  it('runs the built-in sandbox at the documented lag ×20 by default, and says so', async () => {
+    const run = await cliWithEnv(['upload', join(MS, 'csv-with-2-records.csv'), '--profile', PROFILE, '--no-wait'], { SCIMPORT_DATA_DIR: join(scratch, 'data'), SCIMPORT_SANDBOX_TIME_SCALE: undefined });
+    expect(run.out).toMatch(/Results are expected between .* \(sandbox: time runs ×20\)/);
+  });
 });

@@ -7,10 +7,10 @@
 export const CORE_ERROR_CODES = {
   FILE_NOT_FOUND: 'The input file does not exist or cannot be opened.',
   FILE_UNSUPPORTED: 'The input file is not a .xlsx, .csv or .txt file.',
-  FILE_UNREADABLE: 'The input file is damaged or is not what its extension says.',
+  FILE_UNREADABLE: 'The input file is damaged, is not what its extension says, or goes past a bound that keeps reading it finite (a part inflating too far, a cell past XFD1048576 or over 32,767 characters).',
   SHEET_NOT_FOUND: 'The requested worksheet is not in the workbook.',
   HEADER_NOT_FOUND: 'No header row could be found (or the given header row is empty).',
-  ENCODING_UNSUPPORTED: 'The declared text encoding is not known.',
+  ENCODING_UNSUPPORTED: 'The text encoding is not known: a declared one does not exist, or a guessed one is doubtful (the text reads as more than one encoding) and must be declared.',
   CSV_MALFORMED: 'The CSV text cannot be parsed (for example an unclosed quote).',
   PROFILE_UNREADABLE: 'The profile file cannot be read or is not JSON.',
   PROFILE_INVALID: 'The profile does not match the profile schema.',

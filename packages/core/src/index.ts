@@ -11,3 +11,5 @@ export * from './pipeline';
 export * from './diff';
 export * from './history';
 export * from './annotate';
+export * from './private-files';
+export * from './formula';

@@ -89,8 +89,15 @@ export async function bulkUpload(host: Host, ctx: Ctx): Promise<void> {
   }
   // As in Entra, a job that is not running (paused, quarantined, never started) still answers 202; the request
   // waits, unprocessed and absent from the provisioning logs, until the job runs.
-  host.enqueue({ operations: validation.operations, dueAt: Date.now() + host.scaled(settings.processingDelayMs), requestId: ctx.requestId }, ctx.record);
-  host.persist();
+  const request = { operations: validation.operations, dueAt: Date.now() + host.scaled(settings.processingDelayMs), requestId: ctx.requestId };
+  host.enqueue(request, ctx.record);
+  // Saved before the 202: a client that reads 202 trusts the upload and never sends it again, so a sandbox killed
+  // right after answering must still hold the request when it starts again (it is processed then).
+  const unsaved = host.persist(true);
+  if (unsaved) {
+    host.pending.splice(host.pending.indexOf(request), 1);
+    return replies.graphError(ctx, 500, 'InternalServerError', `The sandbox could not save this request, so it was not accepted: ${unsaved.message} Send it again.`);
+  }
   // Answer first, process a moment later (Entra processes asynchronously too): an in-process client then reads
   // its 202 without waiting for 50 users to be processed. Nobody can see the difference: every look at the
   // results (users(), logs(), jobStatus(), any Graph request but a bulkUpload) processes what is due first.

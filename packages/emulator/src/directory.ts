@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signInNameProblem } from './domains';
+import { controlCharacterProblem, signInNameProblem } from './domains';
 import { entraProperties, keepWorkEntries } from './entra-names';
 import { ENTERPRISE_USER_URN, getCI, isRecord } from './scim';
 import type { EmulatedUser, ProvisioningAction, ProvisioningErrorInfo, ProvisioningLogEntry, ProvisioningStatus, ProvisioningStep } from './types';
@@ -209,6 +209,17 @@ export class Directory {
       }
     }
 
+    // After the sign-in name, so a control character in the userName is reported as Entra does: an invalid UPN.
+    const control = controlCharacterProblem(data, externalId);
+    if (control) {
+      return fail('EntryExport', 'export', `Entra refused a value of user '${externalId}' that holds a control character.`, {
+        errorCode: control.errorCode,
+        reason: control.reason,
+        additionalDetails: `The job would have ${action === 'create' ? 'created' : 'updated'} the user; Entra stores no text with control characters.`,
+        errorCategory: 'failure',
+        recommendedAction: control.recommendedAction,
+      });
+    }
     const managerId = managerExternalId(data);
     const managerResolved = managerId === undefined || managerId === externalId || this.users.has(managerId);
     const enabled = active ?? existing?.accountEnabled ?? true;

@@ -1,5 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Directory } from './directory';
+import type { EmulatorError } from './errors';
 import type { Replies } from './http';
 import type { JobRecord } from './job';
 import type { TenantLimiter } from './limits';
@@ -40,7 +41,8 @@ export interface Host {
   extraJobs: JobRecord[];
   /** A documented duration, run faster by timeScale. */
   scaled(ms: number): number;
-  persist(): void;
+  /** Save the state soon (coalesced), or at once with `now`, returning why the write failed. */
+  persist(now?: boolean): EmulatorError | undefined;
   /** Process what is due now. */
   pump(): void;
   /** Process after the reply now being written has gone out. */

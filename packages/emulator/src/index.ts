@@ -1,6 +1,6 @@
 export { startEmulator, SANDBOX_DEFAULTS, DEFAULT_PERMISSIONS, PERMISSION_UPLOAD, PERMISSION_UPLOAD_OWNED_BY } from './server';
 export { SANDBOX_INITIAL_DOMAIN } from './domains';
-export { DOCUMENTED_LOG_DELAY_MS, DOCUMENTED_LOGS_API_LIMIT } from './options';
+export { DOCUMENTED_LOG_DELAY_MS, DOCUMENTED_LOGS_API_LIMIT, SANDBOX_TIME_SCALE } from './options';
 export { QUARANTINE_REASONS } from './job';
 export { EmulatorError, EMULATOR_ERROR_CODES, isEmulatorError } from './errors';
 export type { EmulatorErrorCode } from './errors';

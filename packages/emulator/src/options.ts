@@ -30,6 +30,13 @@ export interface Settings {
 export const DOCUMENTED_LOG_DELAY_MS = { min: 5 * 60_000, max: 10 * 60_000 } as const;
 
 /**
+ * How much faster than real time the built-in sandbox of the CLI and the app runs: Entra's 5–10 minutes of
+ * log lag become 15–30 seconds, a rehearsal behaves like production in order of events without taking real
+ * minutes, and both apps say "sandbox: time runs ×20".
+ */
+export const SANDBOX_TIME_SCALE = 20;
+
+/**
  * provisioningObjectSummary is served by the identity and access reports service: 5 requests per 10 seconds per
  * app per tenant. Source: Graph throttling-limits, "Identity and access reports service limits".
  */

@@ -346,11 +346,20 @@ class EmulatorServer implements Emulator, Host {
 
   // ── plumbing ──────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Coalesce writes: a burst of uploads costs one write of the state file, not one per request. */
-  persist(): void {
-    if (this.options.stateDir === undefined || this.persistTimer !== undefined) return;
+  /**
+   * Coalesce writes: a burst of changes costs one write of the state file, not one per change. `now` writes at once
+   * and returns the failure: an accepted upload is on disk before its 202 goes out, so a kill never loses one.
+   */
+  persist(now = false): EmulatorError | undefined {
+    if (this.options.stateDir === undefined) return undefined;
+    if (now) {
+      this.flush();
+      return this.persistError;
+    }
+    if (this.persistTimer !== undefined) return undefined;
     this.persistTimer = setTimeout(() => this.flush(), 200);
     this.persistTimer.unref();
+    return undefined;
   }
 
   private flush(): void {

@@ -20,7 +20,7 @@ export const TRANSPORT_ERROR_CODES = {
   JOB_NOT_FOUND: 'No API-driven provisioning job was found on the service principal.',
   RUN_NOT_FOUND: 'The upload run does not exist in the data folder.',
   RUN_CORRUPT: 'The files of an upload run cannot be read.',
-  RUN_LOCKED: 'Another process is uploading this run right now.',
+  RUN_LOCKED: 'Another process is uploading this run, or to this provisioning target, right now.',
   ABORTED: 'The operation was cancelled.',
   IO: 'A file in the data folder could not be read or written.',
   INVALID_ARGUMENT: 'A function of the transport was called with an invalid argument.',

@@ -13,6 +13,8 @@ export * from './ledger';
 export * from './graph';
 export * from './connect';
 export * from './run';
+export * from './run-recorder';
+export * from './target-lock';
 export * from './results';
 export * from './job';
 export * from './preflight';

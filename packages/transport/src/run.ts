@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Clock, systemClock } from './clock';
 import { TransportError, abortError, isTransportError } from './errors';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil';
+import type { BulkRequest } from '@scimport/core';
 import type { GraphClient } from './graph';
 import { JOURNAL_FILE, JournalWriter, readChunkStates } from './journal';
 import type { QuotaLedger } from './ledger';
@@ -60,6 +61,13 @@ export interface UploadOptions {
    */
   lookahead?: number;
   onProgress?: (progress: UploadProgress) => void;
+  /**
+   * Called once for every chunk Entra accepts in this session, after its `accepted` line is durable in the journal,
+   * with the request sent and the time of the 202 (the journal's). This is where the snapshot records the chunk
+   * (see RunRecorder). The upload goes on meanwhile but returns only once every call has settled; a call that
+   * fails stops the upload like a chunk that failed (a snapshot that cannot be saved must not fall further behind).
+   */
+  onAccepted?: (chunk: number, request: BulkRequest, at: Date) => Promise<void> | void;
   signal?: AbortSignal;
   clock?: Clock;
 }
@@ -244,8 +252,10 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
     signal?.addEventListener('abort', notify, { once: true });
     // `accepted` entries being written: the worker moves on to the next chunk meanwhile.
     const journalling = new Set<Promise<void>>();
-    const journalAccepted = (index: number, state: ChunkState): void => {
-      const write = journal.append(index, state).durable.catch((err: unknown) => {
+    const journalAccepted = (index: number, state: ChunkState & { state: 'accepted' }, request: BulkRequest): void => {
+      const onAccepted = options.onAccepted;
+      const durable = journal.append(index, state).durable;
+      const write = (onAccepted ? durable.then(() => onAccepted(index, request, new Date(state.at))) : durable).catch((err: unknown) => {
         stopError ??= err;
         notify();
       });
@@ -276,7 +286,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
             details: { chunk: chunk.index, bulkIds: chunk.bulkIds, runId: run.id },
             ...(signal ? { signal } : {}),
           });
-          const accepted: ChunkState = {
+          const accepted: ChunkState & { state: 'accepted' } = {
             state: 'accepted',
             status: result.status,
             ...(result.location ? { location: result.location } : {}),
@@ -284,7 +294,7 @@ export async function uploadRun(run: Run, options: UploadOptions): Promise<Uploa
             at: new Date(clock.now()).toISOString(),
             sends,
           };
-          journalAccepted(chunk.index, accepted);
+          journalAccepted(chunk.index, accepted, request);
           acceptedSet.add(chunk.index);
           notify();
           done += 1;

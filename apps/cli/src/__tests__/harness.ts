@@ -14,11 +14,14 @@ export interface CliRun {
   err: string;
 }
 
-/** Runs the CLI in-process against real files, capturing what it prints. */
+/**
+ * Runs the CLI in-process against real files, capturing what it prints. The built-in sandbox shows results at once
+ * here (`SCIMPORT_SANDBOX_TIME_SCALE=off`) unless a test sets a time scale: the tests of timing set their own.
+ */
 export async function cli(argv: string[], cwd = REPO, env: Record<string, string | undefined> = {}): Promise<CliRun> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd, env };
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false, cwd, env: { SCIMPORT_SANDBOX_TIME_SCALE: 'off', ...env } };
   const status = await runCli(argv, io);
   return { status, out, err };
 }

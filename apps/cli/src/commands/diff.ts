@@ -16,17 +16,22 @@ import {
   type DiffRecord,
   type DiffResult,
   type Profile,
+  type Snapshot,
   type SnapshotTarget,
   type TransformSummary,
   type UploadPlan,
+  SnapshotRecorder,
   SnapshotStore,
   diffUsers,
+  feedMessages,
+  feedOf,
+  isFeedDerived,
   loadProfile,
   planUpload,
   snapshotKeyFromEnv,
 } from '@scimport/core';
-import { type Run, type RunResults, readChunk, readChunkStates } from '@scimport/transport';
-import { dataDirPath, writeFileAtomic } from '../data-dir';
+import { type Run, type RunResults, RunRecorder, lockTarget } from '@scimport/transport';
+import { dataDirPath } from '../data-dir';
 import { EXIT } from '../errors';
 import { formatFinding, plural } from '../format';
 import type { CliIo } from '../io';
@@ -35,8 +40,6 @@ import { describeTarget, specFromProfile, targetOf } from './upload-connection';
 
 /** Folder of the snapshots inside the data folder (one file per tenant + job). */
 export const SNAPSHOT_DIR = 'snapshots';
-/** Per run: which accepted chunks are already in the snapshot, so a resume or status never applies one twice. */
-const APPLIED_FILE = 'snapshot-applied.json';
 
 /** The snapshot store of a data folder, encrypted when SCIMPORT_SNAPSHOT_KEY is set. */
 export function snapshotStore(io: CliIo, dataDir: string): SnapshotStore {
@@ -73,10 +76,15 @@ export interface Delta {
   withheld: number;
   /** Rows with errors whose externalId cannot be read. */
   unidentified: number;
-  /** People in the snapshot before this run (all of them, disabled included). */
+  /** People in the snapshot before this run (all of them, every feed's, disabled included). */
   snapshotSize: number;
-  /** Of those, the people the last uploads left active: the base of the gate's percentages. */
+  /** The feed's own people the last uploads left active: the base of the gate's percentages. */
   snapshotActive: number;
+  /** The feed this file uploads as (`feedOf(profile)`), and whether that name was derived from the profile's. */
+  feed: string;
+  derived: boolean;
+  /** The snapshot the plan was made from (the upload records into it while it holds the target's lock). */
+  snapshot: Snapshot;
 }
 
 /** The operations of the bulk files a transform wrote, in upload order (managers first). */
@@ -106,20 +114,22 @@ export async function computeDelta(io: CliIo, args: DeltaArgs): Promise<Delta> {
     return { externalId: op.data.externalId, data: op.data, ...(row !== undefined ? { row } : {}) };
   });
   const snapshot = await snapshotStore(io, args.dataDir).load(args.target);
-  const full = diffUsers(current, snapshot);
-  const base = full.counts.changed + full.counts.unchanged + full.counts.missing;
+  // Each file is one feed of the job: only its own people can be its leavers, and the gate's percentages
+  // are of them (core's plan.feed.base), not of everyone the other files sent.
+  const feed = feedOf(profile);
+  const full = diffUsers(current, snapshot, { feed, ...(profile.precedence !== undefined ? { precedence: profile.precedence } : {}) });
   // Core keeps people on rows with errors out of the leavers, and disables nobody while such a row has
   // no readable externalId; it also keeps unchanged retries out of the gate's count.
   const plan = planUpload(full, profile, {
+    feed,
     ...(args.full ? { full: true } : {}),
     ...(args.allowMassChanges ? { allowMassChanges: true } : {}),
-    snapshotSize: base,
     heldBack: { externalIds: summary.heldBack, unidentified: summary.heldBackUnidentified },
   });
   const leftOut = plan.heldBack;
   const out = new Set(leftOut);
   const records = full.records.filter((r) => !(r.kind === 'missing' && out.has(r.externalId)));
-  const diff: DiffResult = { counts: { ...full.counts, missing: full.counts.missing - leftOut.length }, records };
+  const diff: DiffResult = { counts: { ...full.counts, missing: full.counts.missing - leftOut.length }, records, ...(plan.feed ? { feed: plan.feed } : {}) };
   return {
     profile,
     summary,
@@ -129,7 +139,10 @@ export async function computeDelta(io: CliIo, args: DeltaArgs): Promise<Delta> {
     withheld: plan.disablesWithheld,
     unidentified: summary.heldBackUnidentified,
     snapshotSize: snapshot.size,
-    snapshotActive: base,
+    snapshotActive: plan.feed?.base ?? 0,
+    feed,
+    derived: isFeedDerived(profile),
+    snapshot,
   };
 }
 
@@ -149,71 +162,65 @@ export function chunkPlan(plan: UploadPlan, profile: Profile): BulkRequest[] {
   return requests;
 }
 
-interface AppliedFile {
-  version: 1;
-  chunks: number[];
-}
+/**
+ * How long `status` waits for an upload holding the target's lock before leaving the recording to it: that upload
+ * saves the snapshot as it goes, and `status` can be run again later.
+ */
+const STATUS_LOCK_WAIT_MS = 10_000;
 
-async function readApplied(run: Run): Promise<Set<number>> {
+/**
+ * Records in the target's snapshot what the journal says Entra accepted for `run` and is not recorded yet, and — with
+ * `results` — the failures the provisioning logs report (core's SnapshotRecorder through the transport's
+ * RunRecorder, the same bookkeeping as `upload` and the app). Takes the target's lock for the moment it takes.
+ * Returns how many people were recorded and marked.
+ */
+export async function recordRun(io: CliIo, run: Run, results?: RunResults): Promise<{ accepted: number; failed: number }> {
+  const lock = await lockTarget(run.dataDir, run.manifest.target, { waitMs: STATUS_LOCK_WAIT_MS, purpose: 'recording a run' });
   try {
-    const file = JSON.parse(await readFile(join(run.dir, APPLIED_FILE), 'utf8')) as AppliedFile;
-    return new Set(file.version === 1 && Array.isArray(file.chunks) ? file.chunks : []);
-  } catch {
-    return new Set();
+    const recorder = await RunRecorder.open(run, { store: snapshotStore(io, run.dataDir) });
+    const accepted = await recorder.catchUp();
+    const failed = results ? await recorder.failures(results) : 0;
+    return { accepted, failed };
+  } finally {
+    await lock.release();
   }
 }
 
 /**
- * Put the operations of every chunk Entra accepted (202), and not yet recorded, into the target's snapshot,
- * and save it. Called after each upload session (also one that failed half-way) and by `status`, so a chunk
- * is recorded however the process ended. Returns how many people were recorded.
+ * Records what the feed's run decided about ownership (adoption, hand-overs, claims) in the snapshot the plan was
+ * made from, and saves it: before anything is sent, under the target's lock, once the gate has passed.
  */
-export async function recordAccepted(io: CliIo, run: Run): Promise<number> {
-  const states = await readChunkStates(run);
-  const applied = await readApplied(run);
-  const fresh = run.manifest.chunks.filter((c) => states[c.index - 1]?.state === 'accepted' && !applied.has(c.index));
-  if (fresh.length === 0) return 0;
-  const store = snapshotStore(io, run.dataDir);
-  const target = run.manifest.target;
-  const snapshot = await store.load(target);
-  let n = 0;
-  for (const chunk of fresh) {
-    const state = states[chunk.index - 1];
-    const at = state?.state === 'accepted' ? new Date(state.at) : new Date();
-    n += snapshot.markAccepted((await readChunk(run, chunk.index)).Operations, at);
-    applied.add(chunk.index);
-  }
-  await store.save(target, snapshot);
-  // Written after the snapshot: a crash in between applies the same chunks again, with the same result.
-  await writeFileAtomic(join(run.dir, APPLIED_FILE), JSON.stringify({ version: 1, chunks: [...applied].sort((a, b) => a - b) } satisfies AppliedFile) + '\n');
-  return n;
+export async function recordFeedRun(io: CliIo, dataDir: string, target: SnapshotTarget, delta: Pick<Delta, 'plan' | 'feed' | 'snapshot'>): Promise<void> {
+  if (!delta.plan.feed) return;
+  const recorder = await SnapshotRecorder.open({ store: snapshotStore(io, dataDir), target, feed: delta.feed, snapshot: delta.snapshot });
+  await recorder.feedRun(delta.plan.feed);
 }
 
-/**
- * Mark in the snapshot the people whose provisioning log says their operation of this run failed, so the
- * next upload sends them again. Only where the snapshot still holds this run's payload for them: a later
- * run that sent them again has the last word. Returns how many were marked.
- */
-export async function recordFailures(io: CliIo, run: Run, results: RunResults): Promise<number> {
-  const failed = results.rows.filter((r) => r.status === 'failure');
-  if (failed.length === 0) return 0;
-  const states = await readChunkStates(run);
-  const store = snapshotStore(io, run.dataDir);
-  const target = run.manifest.target;
-  const snapshot = await store.load(target);
-  let n = 0;
-  for (const row of failed) {
-    const state = states[row.chunk - 1];
-    const record = snapshot.records.get(row.externalId);
-    if (state?.state !== 'accepted' || !record || record.failedAt !== undefined) continue;
-    if (record.acceptedAt !== new Date(state.at).toISOString()) continue;
-    const when = Date.parse(row.activityDateTime);
-    // The reason is kept, so a person who failed for want of a manager waits for that manager next time.
-    const failure = { externalId: row.externalId, ...(row.errorCode ? { errorCode: row.errorCode } : {}), ...(row.reason ? { reason: row.reason } : {}) };
-    n += snapshot.markFailed([failure], Number.isNaN(when) ? new Date() : new Date(when));
-  }
-  if (n > 0) await store.save(target, snapshot);
-  return n;
+/** The feed sentences of a delta: its name, then what core's feedMessages says (adoption, moves, conflicts). */
+export function feedLines(delta: Pick<Delta, 'plan' | 'feed' | 'derived'>): string[] {
+  if (!delta.plan.feed) return [`Feed: "${delta.feed}".`];
+  return [`Feed: "${delta.feed}".`, ...feedMessages(delta.plan.feed, { derived: delta.derived })];
+}
+
+/** The feed as `diff --json` and `upload --json` give it; `movedIn` / `movedOut` go beside it at the top. */
+export function feedJson(delta: Pick<Delta, 'plan' | 'feed' | 'derived'>) {
+  const f = delta.plan.feed;
+  return {
+    name: delta.feed,
+    derived: delta.derived,
+    ...(f
+      ? {
+          adopted: f.adopted,
+          adoptedCount: f.adoptedCount,
+          base: f.base,
+          others: f.others,
+          otherFeeds: f.otherFeeds,
+          secondFeed: f.secondFeed,
+          conflicts: f.conflicts,
+          messages: feedMessages(f, { derived: delta.derived }),
+        }
+      : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -275,10 +282,12 @@ export function countsJson(delta: Delta) {
 /** The counts block: one line per kind, what happens to the missing, and the notes that go with it. */
 export function printCounts(io: CliIo, delta: Delta): void {
   const c = delta.diff.counts;
+  for (const line of feedLines(delta)) io.out(line + '\n');
   if (delta.snapshotSize === 0) io.out('No upload to this target is recorded on this computer yet: everyone in the file is new.\n');
   else {
-    const disabled = delta.snapshotSize - delta.snapshotActive;
-    io.out(`Compared with the last accepted upload to this target (${people(delta.snapshotActive)} active${disabled > 0 ? `, ${disabled.toLocaleString('en-US')} disabled` : ''}):\n`);
+    const others = delta.plan.feed?.others ?? 0;
+    const elsewhere = others > 0 ? `; ${people(others)} of other feeds, never leavers of this one` : '';
+    io.out(`Compared with the last accepted upload to this target (${people(delta.snapshotActive)} of the feed "${delta.feed}" active${elsewhere}):\n`);
   }
   const line = (label: string, n: number, note = '') => io.out(`  ${label.padEnd(10)} ${n.toLocaleString('en-US').padStart(7)}${note ? `  ${note}` : ''}\n`);
   line('new', c.new);
@@ -389,6 +398,9 @@ export async function diffCommand(io: CliIo, args: DiffArgs): Promise<number> {
         valid: summary.valid,
         invalid: summary.invalid,
         target: { tenantId: target.tenantId, jobId: target.jobId },
+        feed: feedJson(delta),
+        movedIn: plan.feed?.movedIn ?? [],
+        movedOut: plan.feed?.movedOut ?? [],
         leavers: { policy: profile.leavers?.policy ?? 'ignore', disables: plan.disables.length, withheld: delta.withheld },
         operations: plan.operations.length,
         disables: plan.disables.length,

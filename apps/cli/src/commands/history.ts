@@ -34,7 +34,8 @@ function line(e: HistoryEntry): string {
   const verb = e.outcome === 'uploaded' || e.outcome === 'partial' || e.outcome === 'cancelled' ? 'sent' : 'planned';
   const sent = `${plural(e.operations ?? 0, 'user')}${e.disables ? ` + ${plural(e.disables, 'disable')}` : ''} ${verb}`;
   const flags = [e.full ? '--full' : '', e.allowMassChanges ? '--allow-mass-changes' : ''].filter(Boolean).join(' ');
-  const head = `${when}  ${e.outcome.padEnd(15)} ${e.user}  ${file}  "${e.profile.name}" v${e.profile.version}  ${found}; ${sent}; ${plural(e.calls, 'call')}${flags ? `  ${flags}` : ''}  run ${e.runId}`;
+  const feed = e.feed ? ` feed "${e.feed}"` : '';
+  const head = `${when}  ${e.outcome.padEnd(15)} ${e.user}  ${file}  "${e.profile.name}" v${e.profile.version}${feed}  ${found}; ${sent}; ${plural(e.calls, 'call')}${flags ? `  ${flags}` : ''}  run ${e.runId}`;
   return e.message ? `${head}\n    ${e.message}` : head;
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { isCoreError, loadProfile, transformFile, type Profile } from '@scimport/core';
+import { isCoreError, loadProfile, signInDomains, transformFile, type BulkRequest, type Profile, type ScimUser } from '@scimport/core';
 import {
   DAILY_QUOTAS,
   RESET_SCOPES,
@@ -118,16 +118,12 @@ async function inputFacts(io: CliIo, profile: Profile, input: string, options: {
       ...(sheet !== undefined ? { sheet } : {}),
       ...(options.headerRow !== undefined ? { headerRow: options.headerRow } : {}),
     });
-    const domains = new Set<string>();
+    const users: ScimUser[] = [];
     for (const name of (await readdir(outDir)).filter((n) => n.endsWith('.json'))) {
-      const request = JSON.parse(await readFile(join(outDir, name), 'utf8')) as { Operations?: { data?: { userName?: unknown } }[] };
-      for (const op of request.Operations ?? []) {
-        const userName = op.data?.userName;
-        const at = typeof userName === 'string' ? userName.lastIndexOf('@') : -1;
-        if (at > 0) domains.add((userName as string).slice(at + 1).toLowerCase());
-      }
+      const request = JSON.parse(await readFile(join(outDir, name), 'utf8')) as BulkRequest;
+      for (const op of request.Operations) users.push(op.data);
     }
-    return { requests: summary.requests, domains: [...domains].sort() };
+    return { requests: summary.requests, domains: signInDomains(users) };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }

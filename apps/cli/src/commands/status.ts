@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { type RunResults, openRun, pollResults, readChunkStates, readDroppedByRestart, readUploadHistory, runStatus } from '@scimport/transport';
+import { type RunResults, feedOfRun, openRun, pollResults, readChunkStates, readDroppedByRestart, readUploadHistory, runStatus } from '@scimport/transport';
 import { EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { ensureDataDir } from '../data-dir';
-import { recordAccepted, recordFailures } from './diff';
+import { recordRun } from './diff';
 import { positiveNumber } from './options';
 import { describeTarget, openConnection, specFromRun, toCliError } from './upload-connection';
 import { type ResultLine, hasFailures, printResults, readRowIndex, resultLines, resultsJson, writeResultsCsv } from './upload-results';
@@ -30,7 +30,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
   const annotatedTo = options.annotated !== undefined ? await annotatedTarget(io, run, { annotated: options.annotated, ...(options.input !== undefined ? { input: options.input } : {}) }) : undefined;
   // status also repairs the snapshot after a crash between a 202 and its recording.
   const snapshotNote = (error: unknown) => io.err(`scimport: warning: the snapshot was not updated (${errorSentence(error)}).\n`);
-  await recordAccepted(io, run).catch(snapshotNote);
+  await recordRun(io, run).catch(snapshotNote);
   const status = await runStatus(run);
   const states = await readChunkStates(run);
   const history = await readUploadHistory(run);
@@ -38,6 +38,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
   const failedChunks = states.flatMap((s, i) => (s.state === 'failed' ? [{ chunk: i + 1, code: s.code, reason: s.reason }] : []));
   const counts = (run.manifest.meta.counts as RowCounts | undefined) ?? null;
   const input = (run.manifest.meta.input as { file?: string } | undefined)?.file ?? null;
+  const feed = feedOfRun(run) ?? null;
 
   let results: RunResults | undefined;
   let lines: ResultLine[] = [];
@@ -57,7 +58,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
     }
     index = await readRowIndex(run);
     lines = resultLines(results, index);
-    await recordFailures(io, run, results).catch(snapshotNote);
+    await recordRun(io, run, results).catch(snapshotNote);
   }
   const csv = results ? await writeResultsCsv(run, lines) : undefined;
   const annotated = annotatedTo ? await writeRunAnnotatedCopy(run, annotatedTo, results, lines, index ?? (await readRowIndex(run))) : undefined;
@@ -69,6 +70,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
         createdAt: run.manifest.createdAt,
         file: input,
         target: run.manifest.target,
+        feed,
         counts,
         chunks: status,
         failedChunks,
@@ -80,7 +82,7 @@ export async function statusCommand(io: CliIo, runId: string, options: StatusOpt
     );
   } else {
     io.out(`Run ${run.id}, created ${run.manifest.createdAt}${input ? ` from ${input}` : ''}.\n`);
-    io.out(`Target: ${describeTarget(spec)}.\n`);
+    io.out(`Target: ${describeTarget(spec)}${feed ? `; feed "${feed}"` : ''}.\n`);
     io.out(`Requests: ${status.accepted} accepted, ${status.pending} pending, ${status.sending} interrupted while sending, ${status.failed} failed, of ${status.total}.\n`);
     for (const f of failedChunks) io.out(`failed  request ${f.chunk}: ${f.reason}\n`);
     if (dropped && dropped.chunks.length > 0) {

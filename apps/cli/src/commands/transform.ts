@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { checkAnnotatedCopyTarget, loadProfile, transformFile, writeAnnotatedCopy, type Finding, type TransformSummary } from '@scimport/core';
+import { abandonWork, checkAnnotatedCopyTarget, loadProfile, transformFile, writeAnnotatedCopy, type Finding, type TransformSummary } from '@scimport/core';
 import type { CliIo } from '../io';
 import { EXIT } from '../errors';
 import { findingJson, formatFinding, plural } from '../format';
 import { rowProgress } from '../progress';
+import { requireProfileTestsPass } from './profile-gate';
 
 export interface TransformArgs {
   input: string;
@@ -14,6 +15,8 @@ export interface TransformArgs {
   json?: boolean;
   /** transform: also write a checked .xlsx copy of the input here (findings in the cells, a Status column, a summary). */
   annotated?: string;
+  /** transform: go on although the profile's own tests fail. */
+  skipProfileTests?: boolean;
 }
 
 /** `--sheet 2` means the third sheet only when no sheet is named "2". Numbers are zero-based indexes. */
@@ -46,12 +49,44 @@ export async function runTransformLike(
   }
 }
 
+/**
+ * Ctrl+C or SIGTERM during a transform: the unfinished work folder (a spool of every mapped person) is
+ * removed, one line says so, and the exit status is 130 as a shell expects after Ctrl+C. Installed only
+ * for the transform's duration: upload and the emulator stop in their own ways.
+ */
+function onStopSignals(io: CliIo): () => void {
+  const stop = (signal: NodeJS.Signals) => {
+    void abandonWork().then(({ published }) => {
+      const what = published ? 'the output had just been written and was kept' : 'the unfinished output was removed and the output folder is as it was before';
+      io.err(`scimport: stopped by ${signal === 'SIGINT' ? 'Ctrl+C' : signal}; ${what}.\n`);
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+}
+
 /** `scimport transform`: bulk-0001.json … and errors.csv in --out; exit 1 when some rows had errors. */
 export async function transformCommand(io: CliIo, args: TransformArgs): Promise<number> {
+  const release = onStopSignals(io);
+  try {
+    return await transformAndReport(io, args);
+  } finally {
+    release();
+  }
+}
+
+async function transformAndReport(io: CliIo, args: TransformArgs): Promise<number> {
   const input = resolve(io.cwd, args.input);
   const annotatedPath = args.annotated !== undefined ? resolve(io.cwd, args.annotated) : undefined;
   // A copy that cannot be written is said before the transform, not after it.
   if (annotatedPath) await checkAnnotatedCopyTarget(input, annotatedPath);
+  // The profile's own tests first: a mapping that fails them would be applied to every person.
+  if (!args.skipProfileTests) await requireProfileTestsPass(await loadProfile(resolve(io.cwd, args.profile)), args.profile);
   const findings: Finding[] = [];
   const summary = await runTransformLike(io, args, true, annotatedPath ? (finding) => findings.push(finding) : undefined);
   const errors = summary.errors;

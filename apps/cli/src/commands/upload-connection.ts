@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Profile, isCoreError, snapshotKeyFromEnv } from '@scimport/core';
-import { SANDBOX_DEFAULTS, startEmulator, type Emulator } from '@scimport/emulator';
+import { SANDBOX_DEFAULTS, SANDBOX_TIME_SCALE, startEmulator, type Emulator } from '@scimport/emulator';
 import {
   CLOUDS,
   type CloudName,
@@ -395,15 +395,16 @@ async function lockSandbox(stateDir: string): Promise<() => Promise<void>> {
 }
 
 /**
- * `SCIMPORT_SANDBOX_TIME_SCALE=N`: the built-in sandbox behaves like Entra in time too (results reach the logs 5–10
- * minutes after processing), with its clock running N times faster so a rehearsal does not take real minutes.
- * Unset: results appear at once, as before.
+ * The built-in sandbox behaves like Entra in time too (results reach the logs 5–10 minutes after processing), with
+ * its clock running faster so a rehearsal does not take real minutes: ×20 unless `SCIMPORT_SANDBOX_TIME_SCALE=N`
+ * says otherwise; `off` shows results at once (for scripts and tests that do not rehearse timing).
  */
 export function sandboxTimeScale(env: CliIo['env']): number | undefined {
   const text = envValue(env, ENV.sandboxTimeScale);
-  if (text === undefined) return undefined;
+  if (text === undefined) return SANDBOX_TIME_SCALE;
+  if (text.trim().toLowerCase() === 'off') return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 1) throw new CliError('USAGE', `${ENV.sandboxTimeScale} must be a number of 1 or more (how many times faster than real time the sandbox runs), not "${text}".`);
+  if (!Number.isFinite(value) || value < 1) throw new CliError('USAGE', `${ENV.sandboxTimeScale} must be a number of 1 or more (how many times faster than real time the sandbox runs) or "off", not "${text}".`);
   return value;
 }
 

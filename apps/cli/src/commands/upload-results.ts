@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { csvCell } from '@scimport/core';
 import type { Run, RunResults } from '@scimport/transport';
 import { writeFileAtomic } from '../data-dir';
 import type { CliIo } from '../io';
@@ -60,13 +61,6 @@ export function resultsJson(results: RunResults | undefined, lines: ResultLine[]
   if (!results) return null;
   return { summary: results.summary, complete: results.complete, pending: results.pending.length, ...(results.note ? { note: results.note } : {}), rows: lines };
 }
-
-const csvCell = (value: unknown): string => {
-  const text = value === undefined || value === null ? '' : String(value);
-  // A leading = + - @ would run as a formula when HR opens the file in Excel.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** results.csv in the run folder: one line per user, for Excel. */
 export async function writeResultsCsv(run: Run, lines: ResultLine[]): Promise<string> {

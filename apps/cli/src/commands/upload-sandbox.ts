@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { ensureDataDir, writeFileAtomic } from '../data-dir';
-import { ENV, startSandbox } from './upload-connection';
+import { ENV, sandboxTimeScale, startSandbox } from './upload-connection';
 
 /**
  * `scimport emulator`: the sandbox tenant as a server until `stop` fires. Prints its address, ids, the sandbox's
@@ -12,7 +12,7 @@ import { ENV, startSandbox } from './upload-connection';
 export async function emulatorCommand(io: CliIo, options: { port?: number; stateDir?: string }, stop: AbortSignal): Promise<number> {
   const dataDir = await ensureDataDir(io.env, io.cwd);
   const stateDir = options.stateDir ? resolve(io.cwd, options.stateDir) : join(dataDir, 'sandbox');
-  const emulator = await startSandbox(stateDir, options.port);
+  const emulator = await startSandbox(stateDir, options.port, sandboxTimeScale(io.env));
   try {
     const caFile = join(dataDir, 'emulator-ca.pem');
     // A certificate is public: readable by anyone, unlike the other files here.

@@ -2,28 +2,31 @@
  * What `upload` and `resume` share: the call budget check, and sending a run (journal, snapshot, provisioning
  * logs, results, history). `status` reuses the row counts and the history sentence.
  */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { type DiffCounts, type HistoryEntryInput, type Profile, type RunOutcome, isCoreError } from '@scimport/core';
+import { type DiffCounts, type HistoryEntryInput, type Profile, type RunOutcome, type Snapshot, isCoreError } from '@scimport/core';
 import {
   DAILY_QUOTAS,
   type Run,
   type RunResults,
   type UploadSummary,
   QuotaLedger,
+  RunRecorder,
   describeMs,
   isTransportError,
-  pollResults,
+  lockTarget,
+  readAndRecordResults,
   readChunkStates,
   redact,
   resultsExpected,
   runStatus,
+  sendAndRecord,
   sourceUserObject,
-  uploadRun,
 } from '@scimport/transport';
 import { CliError, EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { plural } from '../format';
-import { type countsJson, recordAccepted, recordFailures } from './diff';
+import { type countsJson, snapshotStore } from './diff';
 import { recordHistory } from './history';
 import { type Connection, type ConnectionSpec, openConnection, toCliError } from './upload-connection';
 import { uploadProgressBar } from './upload-progress';
@@ -42,6 +45,8 @@ export interface SendOptions {
 export interface RunHistoryMeta {
   file: { name: string; sha256: string };
   counts: DiffCounts;
+  /** The feed the run uploads as. */
+  feed?: string;
   operations: number;
   disables: number;
   full?: boolean;
@@ -157,7 +162,20 @@ function runHistoryBase(run: Run): Omit<HistoryEntryInput, 'startedAt' | 'outcom
   };
 }
 
-/** Upload a run, record accepted chunks in the snapshot, wait for results, mark failures, record the run. */
+/** What `upload` hands to `send` besides the run. */
+export interface SendExtra {
+  /** The diff's counts, for the JSON output. */
+  diff?: ReturnType<typeof countsJson> & Record<string, unknown>;
+  /** The snapshot the plan was made from (the recorder records into it rather than loading it again). */
+  snapshot?: Snapshot;
+  /** The caller holds the target's lock already (upload takes it before planning). */
+  locked?: boolean;
+}
+
+/**
+ * Upload a run through the shared workflow (transport's sendAndRecord: each accepted chunk saved in the snapshot as
+ * it is accepted), wait for results and mark the failures (readAndRecordResults), record the run in the history.
+ */
 export async function send(
   io: CliIo,
   run: Run,
@@ -167,11 +185,13 @@ export async function send(
   index: Map<string, number> | undefined,
   options: SendOptions,
   startedAt: string,
-  diff?: ReturnType<typeof countsJson>,
+  extra: SendExtra = {},
 ): Promise<number> {
+  const { diff } = extra;
   let outcome: RunOutcome | undefined;
   let message: string | undefined;
   let calls = 0;
+  const lock = extra.locked ? undefined : await lockTarget(dataDir, run.manifest.target, { purpose: 'an upload' }).catch((error: unknown) => Promise.reject(toCliError(error)));
   try {
     return await sendAndReport();
   } catch (error) {
@@ -183,11 +203,15 @@ export async function send(
       outcome = status.accepted === status.total ? 'uploaded' : status.accepted > 0 ? 'partial' : 'failed';
     }
     await recordHistory(io, dataDir, { ...runHistoryBase(run), startedAt, calls, outcome, ...(message ? { message } : {}) });
+    await lock?.release();
   }
 
   async function sendAndReport(): Promise<number> {
     const connection = await openConnection(spec, io, dataDir, {}, (run.manifest.meta.profile as { file?: string } | undefined)?.file).catch((error: unknown) => Promise.reject(toCliError(error)));
     const controller = new AbortController();
+    // Every request in flight, the pacer and the log poller listen on this one signal (and let go when
+    // done): more than Node's default of 10 at once is normal here, not a leak worth a warning on stderr.
+    setMaxListeners(100, controller.signal);
     const stop = (): void => controller.abort();
     // The first Ctrl+C stops cleanly (the journal says what was sent); a second one kills as usual.
     process.once('SIGINT', stop);
@@ -195,12 +219,14 @@ export async function send(
     try {
       let upload: UploadSummary | undefined;
       let failure: unknown;
+      const recorder = await RunRecorder.open(run, { store: snapshotStore(io, dataDir), ...(extra.snapshot ? { snapshot: extra.snapshot } : {}) });
       const bar = uploadProgressBar(io);
       try {
         if (connection.sandbox) await prepareSandbox(io, connection, run, options.json);
         else await checkJobSchema(io, connection, run);
         if (!options.json) io.out(`Run ${run.id}: uploading ${plural(run.manifest.chunks.reduce((n, c) => n + c.operations, 0), 'user')} in ${plural(run.manifest.chunks.length, 'request')}…\n`);
-        upload = await uploadRun(run, {
+        upload = await sendAndRecord(run, {
+          recorder,
           client: connection.client,
           dailyQuota: options.dailyQuota ?? DAILY_QUOTAS.p1p2,
           allowOverQuota: options.allowOverQuota ?? false,
@@ -216,9 +242,10 @@ export async function send(
       } finally {
         bar.stop();
       }
-      // Whatever happened, the chunks answered 202 are now Entra's state: into the snapshot with them.
+      // Whatever happened, the chunks answered 202 are now Entra's state: into the snapshot with them (sendAndRecord
+      // did so as they were accepted; this also covers a stop before it began).
       try {
-        await recordAccepted(io, run);
+        await recorder.catchUp();
       } catch (error) {
         if (failure === undefined) throw error;
         io.err(`scimport: warning: the snapshot was not updated (${errorSentence(error)}); run \`scimport status ${run.id}\` to record the accepted requests.\n`);
@@ -248,7 +275,8 @@ export async function send(
         const minutes = options.waitMinutes ?? connection.waitMinutes;
         if (!options.json && connection.spec.mode === 'cloud') io.out(`Waiting up to ${minutes} min for the provisioning logs (Ctrl+C stops waiting; nobody is marked failed for being late)…\n`);
         try {
-          results = await pollResults(run, { client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal, timeScale: connection.timeScale, logLagMs: connection.logLagMs });
+          // Failed people are marked in the snapshot with their reason: the next upload sends them again.
+          results = await readAndRecordResults(run, { recorder, client: connection.client, minutes, intervalMs: connection.pollIntervalMs, signal: controller.signal, timeScale: connection.timeScale, logLagMs: connection.logLagMs });
         } catch (error) {
           if (!(isTransportError(error) && error.code === 'ABORTED')) throw toCliError(error);
           if (!options.json) io.out(`Stopped waiting. Read the results later with \`scimport status ${run.id} --wait\`.\n`);
@@ -260,8 +288,6 @@ export async function send(
       if (results) {
         lines = resultLines(results, index);
         csv = await writeResultsCsv(run, lines);
-        // Failed people are sent again by the next upload, even when their row does not change.
-        await recordFailures(io, run, results);
         const failed = lines.filter((l) => l.status === 'failure').length;
         if (failed > 0) message = `${plural(failed, 'user')} failed in the provisioning logs; the next upload sends them again.`;
       }

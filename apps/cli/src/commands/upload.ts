@@ -1,17 +1,18 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type RunOutcome, loadProfile, sha256File, snapshotKeyFromEnv } from '@scimport/core';
-import { type Run, startRun } from '@scimport/transport';
+import { type Profile, type RunOutcome, type Snapshot, loadProfile, sha256File, snapshotKeyFromEnv } from '@scimport/core';
+import { type Run, lockTarget, startRun } from '@scimport/transport';
 import { CliError, EXIT } from '../errors';
 import type { CliIo } from '../io';
 import { formatFinding, plural } from '../format';
 import { ensureDataDir } from '../data-dir';
-import { chunkPlan, computeDelta, countsJson, printCounts, printGate } from './diff';
+import { chunkPlan, computeDelta, countsJson, printCounts, printGate, recordFeedRun } from './diff';
 import { recordHistory } from './history';
 import { DELTA_HELP, ENV_HELP, positiveInteger, waitOptions } from './options';
-import { credentialConfig, describeTarget, requireSavedSignIn, specFromProfile, targetOf, toCliError } from './upload-connection';
+import { type ConnectionSpec, credentialConfig, describeTarget, requireSavedSignIn, specFromProfile, targetOf, toCliError } from './upload-connection';
 import { writeRowIndex } from './upload-results';
+import { SKIP_PROFILE_TESTS, requireProfileTestsPass } from './profile-gate';
 import { type RowCounts, type RunHistoryMeta, type SendOptions, checkBudget, errorSentence, extensionMeta, send } from './upload-send';
 
 export interface UploadArgs extends SendOptions {
@@ -24,6 +25,8 @@ export interface UploadArgs extends SendOptions {
   full?: boolean;
   /** Send although the safety gate trips (many disables or changes at once). */
   allowMassChanges?: boolean;
+  /** Go on although the profile's own tests fail. */
+  skipProfileTests?: boolean;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   const startedAt = new Date().toISOString();
   const profilePath = resolve(io.cwd, args.profile);
   const profile = await loadProfile(profilePath);
+  if (!args.skipProfileTests) await requireProfileTestsPass(profile, args.profile);
   const spec = specFromProfile(profile, profilePath, io);
   // A missing secret or a malformed snapshot key is reported before the file is read, not after a long transform.
   if (spec.mode !== 'sandbox') await credentialConfig(spec, io);
@@ -44,13 +48,33 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   const dataDir = await ensureDataDir(io.env, io.cwd);
   if (spec.mode !== 'sandbox' && !args.dryRun) await requireSavedSignIn(await credentialConfig(spec, io, { dataDir, profilePath }));
   const target = targetOf(spec);
+  // One upload per target and data folder at a time: planned, sent and recorded against the same snapshot. A
+  // second one is refused with a sentence naming the first (a dry run sends and records nothing: it needs none).
+  const lock = args.dryRun ? undefined : await lockTarget(dataDir, target, { purpose: 'an upload' }).catch((error: unknown) => Promise.reject(toCliError(error)));
+  try {
+    return await planAndSend(io, args, { startedAt, profilePath, profile, spec, dataDir, target });
+  } finally {
+    await lock?.release();
+  }
+}
 
+interface UploadContext {
+  startedAt: string;
+  profilePath: string;
+  profile: Profile;
+  spec: ConnectionSpec;
+  dataDir: string;
+  target: ReturnType<typeof targetOf>;
+}
+
+async function planAndSend(io: CliIo, args: UploadArgs, { startedAt, profilePath, profile, spec, dataDir, target }: UploadContext): Promise<number> {
   await mkdir(join(dataDir, 'tmp'), { recursive: true, mode: 0o700 });
   const staging = await mkdtemp(join(dataDir, 'tmp', 'upload-'));
   let run: Run | undefined;
   let counts: RowCounts;
   let index: Map<string, number> | undefined;
-  let diffJson: ReturnType<typeof countsJson>;
+  let diffJson: ReturnType<typeof countsJson> & { feed: string; movedIn: number; movedOut: number };
+  let snapshot: Snapshot | undefined;
   try {
     const delta = await computeDelta(io, {
       input: args.input,
@@ -65,10 +89,11 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
     });
     const { summary, plan } = delta;
     counts = { rows: summary.rows, valid: summary.valid, invalid: summary.invalid };
-    diffJson = countsJson(delta);
+    diffJson = { ...countsJson(delta), feed: delta.feed, movedIn: plan.feed?.movedIn.length ?? 0, movedOut: plan.feed?.movedOut.length ?? 0 };
     const runMeta: RunHistoryMeta = {
       file: { name: summary.file, sha256: await sha256File(resolve(io.cwd, args.input)) },
       counts: delta.diff.counts,
+      feed: delta.feed,
       operations: plan.operations.length,
       disables: plan.disables.length,
       ...(args.full ? { full: true } : {}),
@@ -112,6 +137,8 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
       throw new CliError('REFUSED', gateSentence);
     }
     if (plan.operations.length + plan.disables.length === 0) {
+      // Hand-overs and dropped claims change no payload: they are recorded although nothing is sent.
+      if (!args.dryRun) await recordFeedRun(io, dataDir, target, delta);
       const message = 'Nothing changed since the last upload; nothing sent.';
       await record('nothing-to-send', message);
       if (args.json) io.out(JSON.stringify({ runId: null, ...counts, diff: diffJson, operations: 0, disables: 0, requests: 0, calls: 0, throttled: 0, accepted: 0, results: null }) + '\n');
@@ -154,6 +181,9 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
     }
     const extension = extensionMeta(profile);
     try {
+      // Ownership first (saved before sending): a crash mid-way must not leave a moved person to their old feed.
+      await recordFeedRun(io, dataDir, target, delta);
+      snapshot = delta.snapshot;
       run = await startRun({
         dataDir,
         target,
@@ -164,6 +194,8 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
           // The path lets `status --annotated` find the file again without asking for it.
           input: { file: summary.file, path: resolve(io.cwd, args.input), ...(summary.sheet ? { sheet: summary.sheet } : {}), headerRow: summary.headerRow },
           counts,
+          // The feed is kept with the run: `status` and `resume` record its chunks as this feed's.
+          feed: delta.feed,
           history: runMeta,
           ...(extension ? { extension } : {}),
         },
@@ -180,7 +212,7 @@ export async function uploadCommand(io: CliIo, args: UploadArgs): Promise<number
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return send(io, run, spec, dataDir, counts, index, args, startedAt, diffJson);
+  return send(io, run, spec, dataDir, counts, index, args, startedAt, { diff: diffJson, ...(snapshot ? { snapshot } : {}), locked: true });
 }
 
 /** Adds `upload` to the program; `setStatus` receives its exit status (errors are thrown and reported by runCli). */
@@ -195,7 +227,8 @@ export function registerUploadCommand(program: Command, io: CliIo, setStatus: (c
       .option('--header-row <n>', 'header row number as Excel shows it', positiveInteger)
       .option('--dry-run', 'do everything except sending: print the plan')
       .option('--full', 'send everyone in the file, not only what changed since the last accepted upload')
-      .option('--allow-mass-changes', 'send although the safety gate would stop it (many disables or changes at once)'),
+      .option('--allow-mass-changes', 'send although the safety gate would stop it (many disables or changes at once)')
+      .option(...SKIP_PROFILE_TESTS),
   )
     .addHelpText('after', DELTA_HELP + ENV_HELP)
     .action(async (input: string, opts: Omit<UploadArgs, 'input'>) => {

@@ -21,11 +21,17 @@ export interface Harness {
 
 export async function harness(options: Partial<ServiceOptions> = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scimport-desktop-'));
-  const services = createServices({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore(), ...options });
+  // Results at once, unless a test rehearses Entra's timing itself (the app's default is its lag, ×20).
+  const services = createServices({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore(), ...options, sandbox: { realisticTiming: false, ...options.sandbox } });
   return {
     services,
     dataDir,
-    call: async (channel, request) => openEnvelope(await services.dispatch(channel, request)),
+    call: async (channel, request) => {
+      // The test plays the person who picked the spreadsheet or profile (a dialog or a drop): the services open only
+      // chosen files. Tests of that rule call `services.dispatch` directly.
+      if (channel === 'file:open' || channel === 'profile:load') services.choosePath((request as Request<'file:open'>).path);
+      return openEnvelope(await services.dispatch(channel, request));
+    },
     async close() {
       await services.dispose();
       await rm(dataDir, { recursive: true, force: true });

@@ -41,7 +41,8 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     const rendererDir = await ensureRenderer();
     // As `dev:web` runs it: the services on their worker thread behind the bridge.
     dataDir = await mkdtemp(join(tmpdir(), 'scimport-e2e-'));
-    services = await startServiceWorker({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore() });
+    // Entra's 5–10 minutes of log lag, compressed to 2.5–5 s: the app waits for results as it would for Entra.
+    services = await startServiceWorker({ mode: 'web', version: 'test', dataDir, secrets: new MemorySecretStore(), sandbox: { timeScale: 120 } });
     bridge = await startWebBridge({ dispatch: services.dispatch, rendererDir });
     browser = await launchChromium();
     await mkdir(SCREENSHOTS, { recursive: true });

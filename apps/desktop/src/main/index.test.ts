@@ -1,14 +1,15 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CHANNELS, ipcName } from '../shared/channels';
+import { dirname, join } from 'node:path';
+import { CHANNELS, DROPPED_PATH_IPC, ipcName } from '../shared/channels';
 
 // The Electron binary is not installed here: the main process runs against a stand-in that records what it is
 // asked to do, so the window's security settings and the IPC wiring are checked as the app would set them.
 const dataDir = await mkdtemp(join(tmpdir(), 'scimport-main-'));
 const recorded = vi.hoisted(() => ({
   handlers: new Map<string, (event: unknown, request: unknown) => Promise<unknown>>(),
+  listeners: new Map<string, (event: unknown, ...args: unknown[]) => void>(),
   windows: [] as { options: { webPreferences: Record<string, unknown> }; loaded?: string }[],
   appEvents: new Map<string, (...args: unknown[]) => void>(),
   contentsEvents: new Map<string, (...args: unknown[]) => void>(),
@@ -44,9 +45,14 @@ vi.mock('electron', () => {
       on: (event: string, listener: (...args: unknown[]) => void) => recorded.appEvents.set(event, listener),
     },
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
-    ipcMain: { handle: (name: string, listener: (event: unknown, request: unknown) => Promise<unknown>) => recorded.handlers.set(name, listener) },
+    ipcMain: {
+      handle: (name: string, listener: (event: unknown, request: unknown) => Promise<unknown>) => recorded.handlers.set(name, listener),
+      on: (name: string, listener: (event: unknown, ...args: unknown[]) => void) => recorded.listeners.set(name, listener),
+    },
     safeStorage: {
       isEncryptionAvailable: () => true,
+      // A real keyring (the no-keyring case is in keychain.test.ts).
+      getSelectedStorageBackend: () => 'gnome_libsecret',
       encryptString: (s: string) => Buffer.from(s).reverse(),
       decryptString: (b: Buffer) => Buffer.from(b).reverse().toString(),
     },
@@ -87,6 +93,19 @@ describe('the Electron main process (against a stand-in for electron)', () => {
     expect(foreign).toMatchObject({ ok: false });
   });
 
+  it('opens a file the page names only after the preload reported it dropped; a typed path is refused', async () => {
+    const appPage = `file://${recorded.windows[0]!.loaded}`;
+    const open = recorded.handlers.get(ipcName('file:open'))!;
+    const csv = join(import.meta.dirname, '..', '..', '..', '..', 'test-data', 'microsoft', 'csv-with-2-records.csv');
+    expect(await open({ senderFrame: { url: appPage } }, { path: csv })).toMatchObject({ ok: false, error: { code: 'REFUSED' } });
+    expect(await recorded.handlers.get(ipcName('file:choose'))!({ senderFrame: { url: appPage } }, { path: csv })).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    // Another page cannot report a drop; the app's own preload can.
+    recorded.listeners.get(DROPPED_PATH_IPC)!({ senderFrame: { url: 'https://evil.example/' } }, csv);
+    expect(await open({ senderFrame: { url: appPage } }, { path: csv })).toMatchObject({ ok: false, error: { code: 'REFUSED' } });
+    recorded.listeners.get(DROPPED_PATH_IPC)!({ senderFrame: { url: appPage } }, csv);
+    expect(await open({ senderFrame: { url: appPage } }, { path: csv })).toMatchObject({ ok: true, result: { file: 'csv-with-2-records.csv' } });
+  });
+
   it('keeps secrets sealed by the keychain and never hands them back', async () => {
     const appPage = `file://${recorded.windows[0]!.loaded}`;
     const set = await recorded.handlers.get(ipcName('secrets:set'))!({ senderFrame: { url: appPage } }, { tenantId: 't1', clientId: 'c1', secret: 'super-secret-value' });
@@ -108,6 +127,17 @@ describe('the Electron main process (against a stand-in for electron)', () => {
     recorded.contentsEvents.get('will-navigate')!(event, 'https://evil.example/');
     recorded.contentsEvents.get('will-attach-webview')!(event);
     expect(prevented).toBe(2);
+    // Beside the renderer's folder is not inside it: a sibling whose name starts the same, the folder above,
+    // or a way out spelled with encoded separators are all refused; the renderer's own page is not.
+    const renderer = dirname(recorded.windows[0]!.loaded!);
+    for (const url of [`file://${renderer}-evil/x.html`, `file://${dirname(renderer)}-evil/renderer/index.html`, `file://${dirname(renderer)}/main/index.ts`, `file://${renderer}/..%2fmain%2findex.ts`]) {
+      recorded.contentsEvents.get('will-navigate')!(event, url);
+      const call = await recorded.handlers.get(ipcName('app:info'))!({ senderFrame: { url } }, {});
+      expect([url, call]).toMatchObject([url, { ok: false }]);
+    }
+    expect(prevented).toBe(6);
+    recorded.contentsEvents.get('will-navigate')!(event, `file://${renderer}/index.html`);
+    expect(prevented).toBe(6);
     expect(recorded.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(recorded.external).toEqual([]);
     let allowed: boolean | undefined;

@@ -2,14 +2,15 @@
  * The Electron main process: opens one locked-down window and answers the renderer only through the allow-listed
  * channels, forwarding each call to the services on their worker thread (so no file, check or upload can make
  * the window wait on this process). Secrets and the snapshot key are sealed with the OS keychain (safeStorage),
- * which only this process can reach; the worker asks for them.
+ * which only this process can reach; the worker asks for them. On Linux without a keyring, client secrets stay in
+ * memory for the session (keychain.ts).
  */
 import { BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { SealedFileSecretStore, type Cipher } from './services/secrets';
+import { join } from 'node:path';
 import { startServiceWorker } from './services/host';
+import { openKeychain } from './keychain';
 import { isAppUrl, registerIpc, windowOptions } from './window';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 
@@ -19,15 +20,11 @@ const preload = join(here, '..', 'preload', 'index.cjs');
 // The built app starts its bundled worker; run from the sources (the tests), the TypeScript one.
 const bundledWorker = join(here, 'services-worker.cjs');
 
-const cipher: Cipher = {
-  encrypt: (plain) => safeStorage.encryptString(plain),
-  decrypt: (sealed) => safeStorage.decryptString(sealed),
-};
-
 async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = app.getPath('userData');
-  const secrets = new SealedFileSecretStore(dataDir, cipher);
+  // Sealed by the OS keychain, or kept for this session only where Linux has no keyring (see keychain.ts).
+  const { secrets, sealed } = await openKeychain(dataDir, safeStorage);
   const services = await startServiceWorker({
     ...(existsSync(bundledWorker) ? { entry: bundledWorker } : {}),
     mode: 'electron',
@@ -35,11 +32,11 @@ async function main(): Promise<void> {
     dataDir,
     secrets,
     snapshotKey: async () => {
-      if (!safeStorage.isEncryptionAvailable()) return undefined;
-      let key = await secrets.get('snapshot-key');
+      if (!sealed) return undefined;
+      let key = await sealed.get('snapshot-key');
       if (!key) {
         key = randomBytes(32).toString('base64');
-        await secrets.set('snapshot-key', key);
+        await sealed.set('snapshot-key', key);
       }
       return Buffer.from(key, 'base64');
     },
@@ -55,7 +52,8 @@ async function main(): Promise<void> {
       },
     },
   });
-  registerIpc(ipcMain, services.dispatch, dirname(rendererDir));
+  // Only the renderer's own folder holds app pages (not main/ or preload/ beside it).
+  registerIpc(ipcMain, services.dispatch, rendererDir, (path) => services.choose(path));
 
   // Every response gets the CSP too (the meta tag in index.html says the same).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -66,7 +64,7 @@ async function main(): Promise<void> {
 
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url, dirname(rendererDir))) event.preventDefault();
+      if (!isAppUrl(url, rendererDir)) event.preventDefault();
     });
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());

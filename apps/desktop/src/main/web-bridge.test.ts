@@ -45,6 +45,10 @@ describe('the local HTTP bridge', () => {
   it('answers allow-listed channels with envelopes for the holder of the token', async () => {
     const b = await setup();
     expect(b.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{40,}$/);
+    // In the browser a typed path counts as chosen (development): the start screen sends file:choose first.
+    const refused = await call(b.port, { headers: json(b.token), body: JSON.stringify({ channel: 'file:open', request: { path: SAMPLE_CSV } }) });
+    expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: { code: 'REFUSED' } });
+    await call(b.port, { headers: json(b.token), body: JSON.stringify({ channel: 'file:choose', request: { path: SAMPLE_CSV } }) });
     const res = await call(b.port, { headers: { ...json(b.token), Origin: b.origin }, body: JSON.stringify({ channel: 'file:open', request: { path: SAMPLE_CSV } }) });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ ok: true, result: { file: 'csv-with-2-records.csv' } });

@@ -4,10 +4,12 @@ import { CHANNELS, ipcName } from '../shared/channels';
 // The real electron cannot load here (its binary is not installed): the preload is checked against a stand-in.
 const exposed: Record<string, unknown> = {};
 const invoke = vi.fn(async (..._args: unknown[]) => ({ ok: true, result: 'answer' }));
+const send = vi.fn((..._args: unknown[]) => undefined);
+let droppedPath = '/home/me/staff.csv';
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
-  ipcRenderer: { invoke: (...args: unknown[]) => invoke(...args) },
-  webUtils: { getPathForFile: () => '/home/me/staff.csv' },
+  ipcRenderer: { invoke: (...args: unknown[]) => invoke(...args), send: (...args: unknown[]) => send(...args) },
+  webUtils: { getPathForFile: () => droppedPath },
 }));
 
 describe('the preload bridge', () => {
@@ -33,5 +35,16 @@ describe('the preload bridge', () => {
       await expect(api.invoke(channel, {})).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     }
     expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it('tells the main process a dropped file\'s path was chosen, and says nothing for a File without one', async () => {
+    const { api } = await import('./index');
+    const { DROPPED_PATH_IPC } = await import('../shared/channels');
+    expect(api.pathForFile({} as File)).toBe('/home/me/staff.csv');
+    expect(send).toHaveBeenLastCalledWith(DROPPED_PATH_IPC, '/home/me/staff.csv');
+    send.mockClear();
+    droppedPath = ''; // a File a page made up: Electron knows no path for it
+    expect(api.pathForFile({} as File)).toBe('');
+    expect(send).not.toHaveBeenCalled();
   });
 });

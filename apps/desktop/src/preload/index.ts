@@ -4,7 +4,7 @@
  * (after VS Code's validateIPC), and passes envelopes through untouched. No Node API reaches the page.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { ipcName, isChannel } from '../shared/channels';
+import { DROPPED_PATH_IPC, ipcName, isChannel } from '../shared/channels';
 import type { Envelope, PreloadApi } from '../shared/contract';
 
 export const api: PreloadApi = {
@@ -15,7 +15,11 @@ export const api: PreloadApi = {
     return ipcRenderer.invoke(ipcName(channel), request) as Promise<Envelope<unknown>>;
   },
   pathForFile(file: File): string {
-    return webUtils.getPathForFile(file);
+    // Electron gives a path only for a File from a real drop or file input; that path counts as chosen by the person,
+    // and the main process hears of it before the request that opens it (IPC messages keep their order).
+    const path = webUtils.getPathForFile(file);
+    if (path) ipcRenderer.send(DROPPED_PATH_IPC, path);
+    return path;
   },
 };
 

@@ -7,6 +7,7 @@ export const CHANNELS = [
   'recent:list',
   'dialog:openFile',
   'file:upload',
+  'file:choose',
   'file:open',
   'file:status',
   'file:rows',
@@ -66,6 +67,13 @@ const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
 export function isChannel(value: unknown): value is Channel {
   return typeof value === 'string' && CHANNEL_SET.has(value);
 }
+
+/**
+ * The preload's own message to the main process: the path of a file dropped on the window, which counts as chosen.
+ * Not a bridge channel: the page cannot send it, only the preload's `pathForFile` does, and only with a path that
+ * Electron read from a real dropped File (a File made up by a page has none).
+ */
+export const DROPPED_PATH_IPC = 'scimport-preload:dropped-path';
 
 /** The IPC channel name a bridge channel travels on in Electron (prefixed so it never meets Electron's own). */
 export function ipcName(channel: Channel): string {

@@ -4,11 +4,10 @@
  */
 import { openTable } from '../read';
 import type { CellRef, Finding } from '../types';
+import { restoreFormula } from '../formula';
 
-/** The report neutralises a leading = + - @ with a quote so that spreadsheets show it as text; undo that. */
-function unquote(text: string): string {
-  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
-}
+/** The report neutralises a cell that would run as a formula with a quote (see formula.ts); undo exactly that. */
+const unquote = restoreFormula;
 
 /**
  * Every finding of an errors.csv written by `transformFile`, streamed in the report's order. Throws what

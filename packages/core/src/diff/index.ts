@@ -6,6 +6,7 @@ export {
   snapshotKeyFromEnv,
   type FailedPerson,
   type FailureInfo,
+  type FeedInfo,
   type SnapshotRecord,
   type SnapshotStoreOptions,
   type SnapshotTarget,
@@ -17,6 +18,7 @@ export {
   type CurrentUser,
   type DiffCounts,
   type DiffKind,
+  type DiffOptions,
   type DiffRecord,
   type DiffResult,
 } from './diff';
@@ -31,3 +33,11 @@ export {
   type UploadPlan,
 } from './plan';
 export { isManagerReference, isRetryOnly, managerIdOf, waitingForManager, type WaitingPerson } from './waiting';
+export { decideConflict, feedMessages, type FeedConflict, type FeedMessageOptions, type FeedDiff, type FeedMove, type FeedRun } from './feeds';
+export {
+  SnapshotRecorder,
+  type RecordedChunks,
+  type RecordedChunksStore,
+  type SnapshotRecorderOptions,
+  type SnapshotSaver,
+} from './recorder';

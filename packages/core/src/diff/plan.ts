@@ -8,7 +8,11 @@ import { MAX_BULK_OPERATIONS, toOperation } from '../bulk';
 import type { Profile, ProfileLeavers } from '../profile/types';
 import type { BulkOperation, ScimUser } from '../types';
 import { SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '../types';
+import { t } from '@scimport/messages';
+import { CoreError } from '../errors';
+import { normalizeFeed } from '../profile/feed';
 import type { DiffRecord, DiffResult } from './diff';
+import type { FeedDiff } from './feeds';
 import { isRetryOnly, waitingForManager, type WaitingPerson } from './waiting';
 
 /**
@@ -43,6 +47,11 @@ export interface PlanOptions {
    * of those rows have no readable externalId, any leaver might be one of them, so nobody is disabled.
    */
   heldBack?: { externalIds: Iterable<string>; unidentified: number };
+  /**
+   * The feed this plan is for (`feedOf(profile)`); the diff must have been made with the same feed. Absent:
+   * the diff decides (a feed diff is planned as that feed, a plain diff as before feeds).
+   */
+  feed?: string;
 }
 
 export interface SafetyGate {
@@ -75,6 +84,12 @@ export interface UploadPlan {
    * manager is still neither in Entra nor in this upload. They go once the manager does (or their row changes).
    */
   waiting: WaitingPerson[];
+  /**
+   * For a feed: the diff's feed view, less hand-overs and dropped claims of people on rows with errors (they
+   * are still in this file). Show movedIn / movedOut, adopted, conflicts and the secondFeed note
+   * (`feedMessages`), and record it with `Snapshot.markFeedRun` when the upload goes ahead.
+   */
+  feed?: FeedDiff;
 }
 
 /** The thresholds a profile's leaver settings amount to. */
@@ -128,6 +143,12 @@ const AGAIN = 'If this is intended, run again with --allow-mass-changes.';
  * an account; the next run then sees `active` go from true to absent once and sends that person one more time.
  */
 export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 'extension' | 'output'>, options: PlanOptions = {}): UploadPlan {
+  if (options.feed !== undefined && (diff.feed === undefined || diff.feed.feed !== normalizeFeed(options.feed))) {
+    // A plain diff holds every feed's people as possible leavers: planned as one feed it would disable the others'.
+    throw new CoreError('INVALID_ARGUMENT',
+      `The plan is for the feed "${normalizeFeed(options.feed)}" but the comparison was made ${diff.feed ? `for the feed "${diff.feed.feed}"` : 'without a feed'}; compare with diffUsers(..., { feed }) using the same feed.`,
+      { location: { field: '/feed' } });
+  }
   const namespace = profile.extension?.namespace;
   const leavers = profile.leavers;
   const thresholds = resolveThresholds(leavers);
@@ -137,7 +158,7 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   /** People still in the file whom the file itself now marks inactive: disables too, for the gate. */
   let deactivated = 0;
   // Sending everyone (`full`) sends the waiting too: the person asked for it.
-  const waiting = options.full ? new Map<string, WaitingPerson>() : waitingForManager(diff.records);
+  const waiting = options.full ? new Map<string, WaitingPerson>() : waitingForManager(diff.records, diff.feed?.presentElsewhere);
 
   for (const record of diff.records) {
     if (waiting.has(record.externalId)) continue;
@@ -170,13 +191,15 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
   const retriesOnly = diff.records.filter(isRetryOnly).length;
 
   const { counts } = diff;
-  const base = options.snapshotSize ?? counts.changed + counts.unchanged + counts.missing;
+  // A feed's percentages are of its own people: other feeds' people can neither leave nor change here.
+  const base = options.snapshotSize ?? diff.feed?.base ?? counts.changed + counts.unchanged + counts.missing;
+  const whose = diff.feed ? t('finding.feed.gatePeople', { count: base, feed: diff.feed.feed }) : people(base);
   const reasons: string[] = [];
   const check = (n: number, what: string, pctField: keyof Thresholds, countField: keyof Thresholds) => {
     if (n === 0) return;
     const pct = base > 0 ? (n / base) * 100 : undefined;
     if (pct !== undefined && pct > thresholds[pctField]) {
-      reasons.push(`${number(n)} of ${people(base)} (${percent(shownAbove(pct, thresholds[pctField]))}) would be ${what}; ` +
+      reasons.push(`${number(n)} of ${whose} (${percent(shownAbove(pct, thresholds[pctField]))}) would be ${what}; ` +
         `${allows(pctField, leavers)} at most ${percent(thresholds[pctField])}. ${AGAIN}`);
     } else if (n > thresholds[countField]) {
       reasons.push(`${people(n)} would be ${what}; ${allows(countField, leavers)} at most ${number(thresholds[countField])} at once. ${AGAIN}`);
@@ -196,5 +219,16 @@ export function planUpload(diff: DiffResult, profile: Pick<Profile, 'leavers' | 
     heldBack,
     disablesWithheld: withhold ? leaving.length : 0,
     waiting: [...waiting.values()],
+    ...(diff.feed ? { feed: feedOfPlan(diff.feed, inFile) } : {}),
+  };
+}
+
+/** People on rows with errors are still in this file: neither handed over nor released. */
+function feedOfPlan(feed: FeedDiff, inFile: ReadonlySet<string>): FeedDiff {
+  if (inFile.size === 0) return feed;
+  return {
+    ...feed,
+    movedOut: feed.movedOut.filter((m) => !(m.handover && inFile.has(m.externalId))),
+    released: feed.released.filter((id) => !inFile.has(id)),
   };
 }

@@ -87,6 +87,56 @@ describe('SnapshotStore', () => {
     expect(loaded.records.get('E000004')!.failedAt).toBeUndefined();
   });
 
+  it('keeps each person\'s feed in a seventh line element that older readers ignore; lines without a feed keep their length', async () => {
+    const store = new SnapshotStore({ dir });
+    const snapshot = sample(6);
+    snapshot.markFailed([{ externalId: 'E000004', errorCode: 'X', reason: 'y' }], new Date('2025-03-01T08:11:00Z'));
+    const legacyIds = ['E000000', 'E000003', 'E000004'];
+    // As a feed would have left them: two people of "employees", one handed over from it with a claim.
+    const recordOf = (id: string) => snapshot.records.get(id)!;
+    Object.assign(recordOf('E000001'), { feed: 'employees' });
+    Object.assign(recordOf('E000002'), { feed: 'interns', movedFrom: 'employees', claimedBy: ['contractors'] });
+    Object.assign(recordOf('E000005'), { feed: 'employees', left: true, failedAt: '2025-03-01T09:00:00.000Z', failure: { errorCode: 'Z' } });
+    snapshot.feeds.set('employees', { precedence: 1, since: '2025-03-01T08:00:00.000Z' });
+    snapshot.feeds.set('interns', { since: '2025-03-01T08:05:00.000Z' });
+    await store.save(target, snapshot);
+
+    const loaded = await store.load(target);
+    expect([...loaded.records]).toEqual([...snapshot.records]);
+    expect([...loaded.feeds]).toEqual([...snapshot.feeds]);
+    for (const id of legacyIds) expect(loaded.records.get(id)!.feed).toBeUndefined();
+
+    const text = gunzipSync(await readFile(store.pathFor(target)).then((b) => b.subarray(42))).toString('utf8').trim().split('\n');
+    expect(JSON.parse(text[0]!)).toMatchObject({ records: 6, feeds: { employees: { precedence: 1 }, interns: {} } });
+    const lines = text.slice(1).map((l) => JSON.parse(l) as unknown[]);
+    const line = (id: string) => lines.find((l) => l[0] === id)!;
+    expect(line('E000000')).toHaveLength(5);
+    expect(line('E000004')).toHaveLength(6);
+    expect(line('E000001')).toHaveLength(7);
+    expect(line('E000001')[5]).toBeNull();
+    expect(line('E000001')[6]).toBe('employees');
+    expect(line('E000002')[6]).toEqual({ feed: 'interns', from: 'employees', claims: ['contractors'] });
+    expect(line('E000005').slice(5)).toEqual([{ errorCode: 'Z' }, { feed: 'employees', left: true }]);
+
+    // The reader before feeds (six elements, failure only with failedAt): still reads every line right.
+    for (const l of lines) {
+      const [, , , failedAt, data, failure] = l as [string, string, string, string | null, object, unknown];
+      const oldFailure = failedAt && failure && typeof failure === 'object' ? failure : undefined;
+      expect(data).toEqual(snapshot.records.get(l[0] as string)!.data);
+      expect(oldFailure).toEqual(snapshot.records.get(l[0] as string)!.failure);
+    }
+  });
+
+  it('loads a snapshot written before feeds as one without feeds', async () => {
+    const store = new SnapshotStore({ dir, key: randomBytes(32) });
+    const before = sample(4); // exactly what the code before feeds wrote: no feed anywhere
+    await store.save(target, before);
+    const loaded = await store.load(target);
+    expect(loaded.feeds.size).toBe(0);
+    expect([...loaded.records.values()].every((r) => r.feed === undefined && r.claimedBy === undefined)).toBe(true);
+    expect([...loaded.records]).toEqual([...before.records]);
+  });
+
   it('says clearly when the key is wrong or missing', async () => {
     await new SnapshotStore({ dir, key: randomBytes(32) }).save(target, sample());
     const wrong = await errorOf(new SnapshotStore({ dir, key: randomBytes(32) }).load(target));

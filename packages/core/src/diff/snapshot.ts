@@ -22,8 +22,11 @@
  *
  * Body lines: first `{"tenantId","jobId","savedAt","records":n}`, then one
  * `[externalId, hash, acceptedAt, failedAt|null, data]` per person, with a sixth element
- * `{errorCode?, reason?}` when the failure's reason is known (older readers ignore it; older files lack it). Streaming keeps memory to the records
- * themselves (measured with `pnpm bench`).
+ * `{errorCode?, reason?}` when the failure's reason is known (older readers ignore it; older files lack it),
+ * and a seventh — the feed's name, or `{feed, from?, left?, claims?}` when there is more — when the person belongs to a feed (the sixth is then null when no
+ * failure is known; older readers ignore both, and a line without a feed keeps its old length). The header
+ * gains `feeds: {name: {precedence?, since}}` once a feed ran (older readers ignore it). Streaming keeps
+ * memory to the records themselves (measured with `pnpm bench`).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -33,113 +36,11 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { CoreError } from '../errors';
-import type { BulkOperation, ScimUser } from '../types';
-import { hashUser } from './canonical';
+import type { ScimUser } from '../types';
+import { Snapshot, type FailureInfo, type FeedInfo, type SnapshotRecord, type SnapshotTarget } from './snapshot-state';
 
-/** The provisioning target a snapshot belongs to (a profile's `target` fits). */
-export interface SnapshotTarget {
-  tenantId?: string | undefined;
-  jobId?: string | undefined;
-}
-
-/** What was last accepted for one person. */
-export interface SnapshotRecord {
-  /** `hashUser(data)`: SHA-256 of the canonical JSON. */
-  hash: string;
-  /** The operation's `data` as it was sent. */
-  data: ScimUser;
-  /** ISO time the chunk holding this person was answered 202. */
-  acceptedAt: string;
-  /**
-   * ISO time the provisioning logs reported this person's last operation as failed. A failed record is
-   * always sent again when the person is in the file, and disabled again (policy `disable`) when not.
-   */
-  failedAt?: string;
-  /** What the provisioning logs said about that failure, when known (to show "failed last time because …"). */
-  failure?: FailureInfo;
-}
-
-/** Why a person's last operation failed, as the provisioning logs said it. */
-export interface FailureInfo {
-  errorCode?: string;
-  reason?: string;
-}
-
-/** A person whose operation failed: the externalId alone, or with the reason from the provisioning logs. */
-export type FailedPerson = string | ({ externalId: string } & FailureInfo);
-
-const DISABLE_KEYS = new Set(['schemas', 'externalId', 'userName', 'active']);
-
-/** A payload as planUpload builds for a leaver: only identity and `active: false`. */
-export function isDisableOnly(data: ScimUser): boolean {
-  return data.active === false && Object.keys(data).every((key) => DISABLE_KEYS.has(key));
-}
-
-/** The last accepted state of every person of one target. */
-export class Snapshot {
-  /** externalId → record. */
-  readonly records: Map<string, SnapshotRecord>;
-
-  constructor(records?: Iterable<readonly [string, SnapshotRecord]>) {
-    this.records = new Map(records);
-  }
-
-  get size(): number {
-    return this.records.size;
-  }
-
-  /**
-   * Records the operations of a chunk that Entra answered 202: each person's payload becomes their
-   * last accepted state (clearing an earlier failure). Call it per accepted chunk, never before the
-   * answer, so that a chunk lost to a network error is sent again next time. A disable-only payload
-   * (see `isDisableOnly`) is merged onto the person's previous record, as Entra merges it. Returns how
-   * many were recorded.
-   */
-  markAccepted(ops: Iterable<Pick<BulkOperation, 'data'>>, at: Date = new Date()): number {
-    const acceptedAt = at.toISOString();
-    let n = 0;
-    for (const op of ops) {
-      const externalId = op.data.externalId;
-      if (typeof externalId !== 'string' || externalId === '') {
-        throw new CoreError('INVALID_ARGUMENT', 'An accepted operation without a text externalId cannot be recorded in the snapshot; build operations with toOperation.', {
-          location: { field: 'externalId' },
-        });
-      }
-      const previous = this.records.get(externalId);
-      // Entra's POST is an upsert that touches only the attributes sent: after a disable-only payload the
-      // person keeps every other attribute, and a later return should be compared against those.
-      const data = previous && isDisableOnly(op.data) ? { ...previous.data, ...op.data } : op.data;
-      this.records.set(externalId, { hash: hashUser(data), data, acceptedAt });
-      n++;
-    }
-    return n;
-  }
-
-  /**
-   * Marks people whose operation the provisioning logs report as failed. They stay in the snapshot (Entra
-   * may still hold their previous state, and a leaver must still be disabled) but are no longer trusted:
-   * the next plan sends them again. Each may carry the logs' errorCode and reason, kept with the mark.
-   * Unknown externalIds are ignored. Returns how many were marked.
-   */
-  markFailed(people: Iterable<FailedPerson>, at: Date = new Date()): number {
-    const failedAt = at.toISOString();
-    let n = 0;
-    for (const person of people) {
-      const id = typeof person === 'string' ? person : person.externalId;
-      const record = this.records.get(id);
-      if (!record) continue;
-      const failure: FailureInfo = {};
-      if (typeof person !== 'string') {
-        if (person.errorCode) failure.errorCode = person.errorCode;
-        if (person.reason) failure.reason = person.reason;
-      }
-      // A new failure replaces the reason of an earlier one.
-      this.records.set(id, { hash: record.hash, data: record.data, acceptedAt: record.acceptedAt, failedAt, ...(Object.keys(failure).length > 0 ? { failure } : {}) });
-      n++;
-    }
-    return n;
-  }
-}
+export { Snapshot, isDisableOnly } from './snapshot-state';
+export type { FailedPerson, FailureInfo, FeedInfo, SnapshotRecord, SnapshotTarget } from './snapshot-state';
 
 /** Options of a snapshot store. */
 export interface SnapshotStoreOptions {
@@ -183,13 +84,22 @@ function targetDigest(target: { tenantId: string; jobId: string }): Buffer {
   return createHash('sha256').update(`scimport snapshot\n${target.tenantId.toLowerCase()}\n${target.jobId}`, 'utf8').digest();
 }
 
-type BodyLine = [string, string, string, string | null, ScimUser, FailureInfo?];
+/** The seventh line element when there is more than the feed's name (see SnapshotRecord). */
+interface LineFeed {
+  feed: string;
+  from?: string;
+  left?: true;
+  claims?: string[];
+}
+
+type BodyLine = [string, string, string, string | null, ScimUser, (FailureInfo | null)?, (LineFeed | string)?];
 
 interface BodyHeader {
   tenantId: string;
   jobId: string;
   savedAt: string;
   records: number;
+  feeds?: Record<string, FeedInfo>;
 }
 
 /** Loads and saves the snapshot of each target as one file in `dir`. */
@@ -286,10 +196,18 @@ export class SnapshotStore {
         header = JSON.parse(line) as BodyHeader;
         return;
       }
-      const [externalId, hash, acceptedAt, failedAt, data, failure] = JSON.parse(line) as BodyLine;
+      const [externalId, hash, acceptedAt, failedAt, data, failure, owner] = JSON.parse(line) as BodyLine;
       const record: SnapshotRecord = { hash, data, acceptedAt };
       if (failedAt) record.failedAt = failedAt;
       if (failedAt && failure && typeof failure === 'object') record.failure = failure;
+      if (typeof owner === 'string') {
+        record.feed = owner;
+      } else if (owner && typeof owner === 'object' && typeof owner.feed === 'string') {
+        record.feed = owner.feed;
+        if (typeof owner.from === 'string') record.movedFrom = owner.from;
+        if (owner.left === true) record.left = true;
+        if (Array.isArray(owner.claims) && owner.claims.length > 0) record.claimedBy = owner.claims.filter((c) => typeof c === 'string');
+      }
       records.set(externalId, record);
     };
     const sink = async (source: AsyncIterable<Buffer>) => {
@@ -313,7 +231,8 @@ export class SnapshotStore {
     if (!h || h.records !== records.size || h.tenantId.toLowerCase() !== resolved.tenantId.toLowerCase() || h.jobId !== resolved.jobId) {
       throw unreadable(path, 'it is incomplete', DAMAGED_ADVICE);
     }
-    return new Snapshot(records);
+    const feeds = h.feeds && typeof h.feeds === 'object' ? Object.entries(h.feeds) : [];
+    return new Snapshot(records, feeds);
   }
 
   /**
@@ -376,10 +295,24 @@ function unreadable(path: string, what: string, advice: string, cause?: unknown)
 
 function* bodyLines(target: { tenantId: string; jobId: string }, snapshot: Snapshot): Generator<string> {
   const header: BodyHeader = { tenantId: target.tenantId, jobId: target.jobId, savedAt: new Date().toISOString(), records: snapshot.records.size };
+  if (snapshot.feeds.size > 0) header.feeds = Object.fromEntries(snapshot.feeds);
   let batch = JSON.stringify(header) + '\n';
   let n = 0;
   for (const [externalId, r] of snapshot.records) {
-    const line: BodyLine = r.failure ? [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data, r.failure] : [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data];
+    const line: BodyLine = [externalId, r.hash, r.acceptedAt, r.failedAt ?? null, r.data];
+    if (r.feed !== undefined) {
+      // Most people only have a feed: the bare name is cheaper to write and read than an object.
+      let owner: LineFeed | string = r.feed;
+      if (r.movedFrom !== undefined || r.left || (r.claimedBy && r.claimedBy.length > 0)) {
+        owner = { feed: r.feed };
+        if (r.movedFrom !== undefined) owner.from = r.movedFrom;
+        if (r.left) owner.left = true;
+        if (r.claimedBy && r.claimedBy.length > 0) owner.claims = r.claimedBy;
+      }
+      line.push(r.failure ?? null, owner);
+    } else if (r.failure) {
+      line.push(r.failure);
+    }
     batch += JSON.stringify(line) + '\n';
     if (++n % LINES_PER_CHUNK === 0) {
       yield batch;

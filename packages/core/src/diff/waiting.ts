@@ -36,9 +36,9 @@ export interface WaitingPerson {
 
 /**
  * The retry-only people whose failure was their manager reference and whose manager is neither in Entra (in
- * the snapshot and not failed) nor sent by this upload.
+ * the snapshot and not failed) nor sent by this upload. `presentElsewhere`: externalIds also in Entra (other feeds').
  */
-export function waitingForManager(records: readonly DiffRecord[]): Map<string, WaitingPerson> {
+export function waitingForManager(records: readonly DiffRecord[], presentElsewhere?: Iterable<string>): Map<string, WaitingPerson> {
   const candidates = new Map<string, WaitingPerson>();
   for (const record of records) {
     if (!isRetryOnly(record) || !isManagerReference(record.failure?.errorCode)) continue;
@@ -49,6 +49,8 @@ export function waitingForManager(records: readonly DiffRecord[]): Map<string, W
   // Whom Entra has, or will have after this upload: accepted and not failed, or sent now. Compared without
   // case, as Entra matches externalIds.
   const present = new Set<string>();
+  // In Entra through another feed, whose people a feed's diff does not hold (DiffResult.feed.presentElsewhere).
+  if (presentElsewhere) for (const id of presentElsewhere) present.add(id.toLowerCase());
   for (const record of records) {
     if (candidates.has(record.externalId)) continue;
     const inEntra = record.kind !== 'new' && record.retry !== true && !(record.kind === 'missing' && record.data.active === false);

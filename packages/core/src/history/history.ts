@@ -36,6 +36,8 @@ export interface HistoryEntry {
   /** The input file: base name and SHA-256 (hex) of its bytes. */
   file?: { name: string; sha256: string };
   profile: { name: string; version: number };
+  /** The feed the run uploaded as (`feedOf(profile)`), when several HR files share the job. */
+  feed?: string;
   target?: { tenantId?: string; jobId?: string };
   /** What the diff found. */
   counts?: DiffCounts;

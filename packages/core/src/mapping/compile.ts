@@ -12,6 +12,7 @@ import { analyzeMapping } from './analyze';
 import { compileFast, jsonSizeBound } from './fast';
 import type { RegisteredFunction } from './fast';
 import { blank, bool, digits, entraDate, HELPER_FUNCTIONS, makeLookup, makePad, str, title, upn } from './helpers';
+import { checkRegexLiterals, LinearRegExp } from './regex';
 
 /** Bounds on one row's evaluation. */
 export interface MappingLimits {
@@ -152,9 +153,26 @@ export function compileMapping(
 
   let expr: jsonata.Expression;
   try {
-    expr = jsonata(expression, { timeout: bounds.timeoutMs, stack: bounds.maxDepth, sequence: MAX_SEQUENCE });
+    // RE2 in place of JavaScript's backtracking engine: no pattern can block the thread (see ./regex).
+    expr = jsonata(expression, {
+      timeout: bounds.timeoutMs,
+      stack: bounds.maxDepth,
+      sequence: MAX_SEQUENCE,
+      RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+    });
   } catch (err) {
     throw syntaxError(expression, err as JsonataErrorLike);
+  }
+  try {
+    checkRegexLiterals(expr.ast());
+  } catch (err) {
+    if (!isCoreError(err) || err.location.position === undefined) throw err;
+    const offset = err.location.position;
+    const { line, column } = lineAndColumn(expression, offset);
+    throw new CoreError('MAPPING_SYNTAX', `The mapping cannot run at line ${line}, column ${column}. ${err.message}\n${caretExcerpt(expression, offset)}`, {
+      location: { field: '/mapping', position: offset },
+      cause: err,
+    });
   }
 
   const tooLarge = (): CoreError =>

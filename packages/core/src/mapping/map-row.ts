@@ -88,7 +88,7 @@ const FINDING_CODES: Partial<Record<CoreErrorCode, string>> = {
 
 const ADVICE: Partial<Record<CoreErrorCode, string>> = {
   MAPPING_RUNTIME: 'Correct the value in the spreadsheet, or adjust the mapping, and run again.',
-  MAPPING_TIMEOUT: 'Look in the mapping for a function that calls itself without end or a very large range such as [1..1000000].',
+  MAPPING_TIMEOUT: 'Look in the mapping for a regular expression that backtracks (such as /^(a+)+$/), a function that calls itself without end or a very large range such as [1..1000000].',
   MAPPING_TOO_LARGE: 'Look in the mapping for $pad, ranges or repeated joins that build very long text or lists.',
   MAPPING_TOO_DEEP: 'Look in the mapping for a function that calls itself without end.',
 };
@@ -198,4 +198,18 @@ export async function mapRow(mapping: CompiledMapping, row: SourceRow, columns: 
     return { findings };
   }
   return { user, findings };
+}
+
+/**
+ * The finding of a row whose mapping was stopped from outside (its worker thread was ended at the time
+ * limit): a backtracking regular expression never returns to the evaluator's own timer, so this is the
+ * only way such a row ends. Worded as the evaluator's own timeout.
+ */
+export function stoppedRowFinding(row: SourceRow, timeoutMs: number): Finding {
+  return {
+    severity: 'error',
+    code: 'mapping.timeout',
+    message: `${describeLocation({ file: row.origin.file, sheet: row.origin.sheet, row: row.origin.row })}: no user was built. The mapping ran longer than ${timeoutMs} ms on this row and was stopped. ${ADVICE.MAPPING_TIMEOUT}`,
+    ...where(row),
+  };
 }

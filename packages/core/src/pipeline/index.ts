@@ -1,1 +1,2 @@
 export * from './transform';
+export { abandonWork } from './work-dir';

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { open, stat, writeFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { CoreError, isCoreError } from '../errors';
@@ -13,8 +14,10 @@ import { suggest } from '../validate/suggest';
 import { t } from '@scimport/messages';
 import { MAX_BULK_OPERATIONS, bulkFileName, toOperation } from '../bulk';
 import { InProcessRowMapper, type RowMapper, type RowMapperSetup, type RowResult } from './row-mapper';
-import { WorkerPoolRowMapper } from './worker-pool';
+import { WorkerPoolRowMapper, needsWatchdog } from './worker-pool';
 import { managerFirstOrder, type OrderEntry } from './manager-order';
+import { createWorkDir, isNoSpace, noSpaceError, publishOutput, releaseWorkDir } from './work-dir';
+import { PRIVATE_FILE_MODE } from '../private-files';
 
 /** Options of one transform: a file and a profile in, bulk requests and findings out. */
 export interface TransformOptions {
@@ -99,7 +102,9 @@ async function chooseMapper(options: TransformOptions, setup: RowMapperSetup, lo
   // A compiled mapping costs a few microseconds a row, less than handing the row to another thread;
   // only the interpreter (mappings the compiler does not cover) is worth spreading over the cores.
   const worthIt = engine === 'interpreter' && size > WORKERS_ABOVE_BYTES;
-  const wanted = options.workers ?? (worthIt ? availableParallelism() : 0);
+  // A mapping that can block its thread (a regular expression) runs where the watchdog can end a row.
+  const watched = needsWatchdog(options.profile.mapping) ? 1 : 0;
+  const wanted = Math.max(options.workers ?? (worthIt ? availableParallelism() : 0), watched);
   if (wanted <= 0) return local;
   const pool = new WorkerPoolRowMapper(setup, wanted);
   try {
@@ -122,8 +127,19 @@ const SPOOL_FLUSH_CHARS = 64 * 1024;
 class Spool {
   private pending: string[] = [];
   private size = 0;
+  /** The stream's failure (a full disk), kept so that no write waits for a 'drain' that will never come. */
+  private failure: Error | undefined;
+  private readonly failed: Promise<never>;
 
-  constructor(private readonly stream: WriteStream) {}
+  constructor(private readonly stream: WriteStream) {
+    this.failed = new Promise<never>((_, reject) => {
+      stream.on('error', (error) => {
+        this.failure ??= error;
+        reject(error);
+      });
+    });
+    this.failed.catch(() => undefined);
+  }
 
   push(text: string): Promise<void> | undefined {
     this.pending.push(text);
@@ -133,10 +149,11 @@ class Spool {
 
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
+    if (this.failure) throw this.failure;
     const text = this.pending.join('');
     this.pending = [];
     this.size = 0;
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
+    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.failed]);
   }
 
   async close(): Promise<void> {
@@ -144,8 +161,10 @@ class Spool {
       await this.flush();
     } finally {
       this.stream.end();
-      await once(this.stream, 'finish');
+      // finished() also settles for a stream that already failed, where 'finish' never comes.
+      await finished(this.stream);
     }
+    if (this.failure) throw this.failure;
   }
 }
 
@@ -199,11 +218,12 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   const local = new InProcessRowMapper(setup);
   const cellsFor = local.cellsFor;
 
-  const workDir = options.outDir ? await makeWorkDir(options.outDir) : await mkdtemp(join(tmpdir(), 'scimport-'));
+  const workDir = await createWorkDir(options.outDir);
   const usersPath = join(workDir, 'valid.ndjson');
   const findingsPath = join(workDir, 'findings.ndjson');
-  const users = new Spool(createWriteStream(usersPath, { encoding: 'utf8' }));
-  const rowFindings = new Spool(createWriteStream(findingsPath, { encoding: 'utf8' }));
+  // Owner-only (0600), like every file of this run: they hold people's data, in the --out folder too.
+  const users = new Spool(createWriteStream(usersPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE }));
+  const rowFindings = new Spool(createWriteStream(findingsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE }));
   // Without a listener the findings are only counted, kept (the first few) and written to errors.csv,
   // so the spool holds their report lines rather than whole findings to parse back.
   const findingObjects = options.onFinding !== undefined;
@@ -302,7 +322,7 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     let pendingFileFinding = fileFindings.next();
 
     const kept: Finding[] = [];
-    const report = options.outDir ? new Spool(createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8' })) : undefined;
+    const report = options.outDir ? new Spool(createWriteStream(join(workDir, 'errors.csv'), { encoding: 'utf8', mode: PRIVATE_FILE_MODE })) : undefined;
     try {
       report?.push(errorReportHeader());
       // Per-row findings come in row order; each whole-file finding goes before the per-row ones of
@@ -351,7 +371,7 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     if (options.outDir) {
       requests = await writeBulkFiles(workDir, usersPath, order.entries, profile);
       const names = [...Array.from({ length: requests }, (_, i) => bulkFileName(i + 1)), 'errors.csv'];
-      await publish(workDir, options.outDir, names);
+      await publishOutput(workDir, options.outDir, names, ['valid.ndjson', 'findings.ndjson']);
       written.push(...names.map((name) => join(options.outDir!, name)));
     }
     options.onProgress?.({ rows, done: true });
@@ -378,13 +398,14 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     };
   } catch (error) {
     if (isCoreError(error)) throw error;
+    if (isNoSpace(error)) throw await noSpaceError(options.outDir ?? workDir, error);
     throw new CoreError(
       'OUTPUT_FAILED',
       `Could not write the output${options.outDir ? ` to ${options.outDir}` : ''}: ${(error as Error).message}. Check that the folder is writable and the disk is not full.`,
       { cause: error },
     );
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await releaseWorkDir(workDir);
   }
 }
 
@@ -460,7 +481,7 @@ async function writeBulkFiles(workDir: string, usersPath: string, entries: Order
   const writing = new Set<Promise<void>>();
   const flush = async (ops: string[]) => {
     requests++;
-    const write = writeFile(join(workDir, bulkFileName(requests)), head + ops.join(',') + tail, 'utf8').finally(() => writing.delete(write));
+    const write = writeFile(join(workDir, bulkFileName(requests)), head + ops.join(',') + tail, { encoding: 'utf8', mode: PRIVATE_FILE_MODE }).finally(() => writing.delete(write));
     writing.add(write);
     if (writing.size >= BULK_WRITES_AT_ONCE) await Promise.race(writing);
   };
@@ -541,28 +562,5 @@ function byRow(a: Finding, b: Finding): number {
   return (a.row ?? 0) - (b.row ?? 0);
 }
 
-async function makeWorkDir(outDir: string): Promise<string> {
-  try {
-    await mkdir(outDir, { recursive: true });
-    return await mkdtemp(join(outDir, '.scimport-tmp-'));
-  } catch (error) {
-    throw new CoreError('OUTPUT_FAILED', `Cannot create the output folder ${outDir}: ${(error as Error).message}. Choose a folder you can write to.`, { cause: error });
-  }
-}
-
-/** Replace the previous run's outputs with this run's, file by file, each by an atomic rename. */
-async function publish(workDir: string, outDir: string, names: string[]): Promise<void> {
-  const keep = new Set(names);
-  const stale = (await readdir(outDir)).filter((name) => (/^bulk-\d{4,}\.json$/.test(name) || name === 'errors.csv') && !keep.has(name));
-  for (let i = 0; i < stale.length; i += PUBLISH_AT_ONCE) {
-    await Promise.all(stale.slice(i, i + PUBLISH_AT_ONCE).map((name) => rm(join(outDir, name), { force: true })));
-  }
-  // Each rename is atomic on its own and their order does not matter, so several run at once.
-  for (let i = 0; i < names.length; i += PUBLISH_AT_ONCE) {
-    await Promise.all(names.slice(i, i + PUBLISH_AT_ONCE).map((name) => rename(join(workDir, name), join(outDir, name))));
-  }
-}
-
-const PUBLISH_AT_ONCE = 32;
 /** Bulk files written at once: each is an open, a write and a close on libuv's thread pool. */
 const BULK_WRITES_AT_ONCE = 16;

@@ -6,3 +6,4 @@ export { findSecrets } from './secrets';
 export type { SecretFinding } from './secrets';
 export { loadProfile, saveProfile } from './io';
 export type { SaveProfileOptions } from './io';
+export { DEFAULT_FEED, deriveFeedName, feedOf, isFeedDerived, normalizeFeed } from './feed';

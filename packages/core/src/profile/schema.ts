@@ -4,6 +4,9 @@
  * is what the person reads: "field /input/headerRow must be an integer ≥ 1".
  */
 
+/** Longest feed name a profile may give (and `deriveFeedName` makes). */
+export const FEED_NAME_MAX = 64;
+
 const GUID = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
 
 function guid(what: string): Record<string, unknown> {
@@ -174,6 +177,19 @@ export const PROFILE_JSON_SCHEMA = {
         maxChangePercent: { type: 'number', minimum: 0, maximum: 100, 'x-must-be': 'a number from 0 to 100' },
         maxChangeCount: { type: 'integer', minimum: 0, 'x-must-be': 'an integer ≥ 0' },
       },
+    },
+    // Kept in the snapshot with every person, and shown in messages: short, and without spaces or quotes.
+    feed: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      maxLength: FEED_NAME_MAX,
+      'x-must-be': `a short name of letters, digits, ".", "_" or "-" (at most ${FEED_NAME_MAX} characters, starting with a letter or digit), such as "contractors"`,
+    },
+    precedence: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      'x-must-be': 'a whole number from 1 to 1000: the rank of this feed when two feeds list the same person (1 wins over 2)',
     },
   },
 } as const;

@@ -88,4 +88,15 @@ export interface Profile {
   output?: ProfileOutput;
   target?: ProfileTarget;
   leavers?: ProfileLeavers;
+  /**
+   * The short name of the HR source this profile uploads (`employees`, `contractors`), when several files
+   * feed one provisioning job: each feed only ever disables its own people. Absent: derived from `name`
+   * by `feedOf` (so renaming the profile changes the feed; set it to keep it).
+   */
+  feed?: string;
+  /**
+   * Which feed wins when two feeds list the same person: a rank, 1 wins over 2. Absent: ranks after every
+   * feed that has one; between equal ranks the feed that sent the person last keeps them.
+   */
+  precedence?: number;
 }

@@ -231,7 +231,9 @@ export class HeaderLayout {
 
   /** Turns a raw row into a SourceRow, reporting data under blank headers or beyond the header. */
   toSourceRow(raw: RawRow): SourceRow {
-    const values: Record<string, CellValue> = {};
+    // No prototype: a column headed "__proto__" is kept as data (on a plain object the assignment would set the
+    // prototype and the value would vanish), and an absent "constructor" column reads as undefined, not a function.
+    const values = Object.create(null) as Record<string, CellValue>;
     let cellErrors: CellError[] | undefined;
     let extra = 0;
     const cells = raw.cells;

@@ -12,6 +12,7 @@ import iconv from 'iconv-lite';
 import { CoreError, isCoreError } from '../errors';
 import type { RawRow } from './columns';
 import { detectDelimiter, detectEncoding } from './sniff';
+import { TextLines, assertTextExport, settleGuessedEncoding } from './text-checks';
 import { assembleTable } from './table';
 import type { Table } from './table';
 
@@ -91,7 +92,18 @@ export async function openCsvSource(source: Readable, file: string, options: Csv
     throw new CoreError('FILE_UNREADABLE', `${file} is an Excel workbook, not a text file. Rename it to .xlsx, or save it from Excel as "CSV UTF-8".`, { location: { file } });
   }
 
-  const encoding = options.encoding ?? detectEncoding(sample, ended).encoding;
+  let encoding = options.encoding;
+  if (!encoding) {
+    try {
+      // Binary bytes first: they would otherwise be taken for an East Asian encoding to ask about.
+      const guess = detectEncoding(sample, ended);
+      assertTextExport(file, iconv.decode(sample, guess.encoding));
+      encoding = settleGuessedEncoding(file, sample, guess, ended);
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+  }
   if (!iconv.encodingExists(encoding)) {
     source.destroy();
     throw new CoreError('ENCODING_UNSUPPORTED', `${file}: the text encoding "${encoding}" is not known. Use a name such as utf-8, utf-16le or windows-1252, or leave the encoding empty to detect it.`, {
@@ -99,6 +111,12 @@ export async function openCsvSource(source: Readable, file: string, options: Csv
     });
   }
   const sampleText = iconv.decode(sample.subarray(0, Math.min(sample.length, SAMPLE_BYTES)), encoding);
+  try {
+    assertTextExport(file, sampleText);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
   const detected = detectDelimiter(sampleText);
   const delimiter = normaliseDelimiter(options.delimiter) ?? detected.delimiter;
 
@@ -133,7 +151,8 @@ export async function openCsvSource(source: Readable, file: string, options: Csv
       return { line, record: parsed.record };
     }) as unknown as ParseOptions['on_record'],
   });
-  pipeline(bytes, iconv.decodeStream(encoding), parser, () => undefined);
+  const guessed = options.encoding ? undefined : encoding;
+  pipeline(bytes, iconv.decodeStream(encoding), new TextLines(file, guessed), parser, () => undefined);
 
   async function* rows(): AsyncGenerator<RawRow> {
     try {
@@ -161,7 +180,10 @@ export async function openCsvSource(source: Readable, file: string, options: Csv
   };
 }
 
-/** Line breaks inside a record's raw text. csv-parse keeps only the "\r" of a CRLF record delimiter. */
+/**
+ * Line breaks inside a record's raw text. csv-parse keeps only the "\r" of a CRLF record delimiter; a
+ * lone CR never gets here (TextLines made it a LF) but is counted as the break it was.
+ */
 function lineBreaks(raw: string): number {
   let count = 0;
   for (let i = raw.indexOf('\n'); i !== -1; i = raw.indexOf('\n', i + 1)) count++;

@@ -53,7 +53,24 @@ async function ensureFile(path: string): Promise<void> {
     throw new CoreError('FILE_NOT_FOUND', `${file} is a folder, not a file. Choose the exported spreadsheet inside it.`, { location: { file } });
   } catch (error) {
     if (error instanceof CoreError) throw error;
-    throw new CoreError('FILE_NOT_FOUND', `${file} was not found at ${path}. Check the name and the folder, then try again.`, { location: { file }, cause: error });
+    throw new CoreError('FILE_NOT_FOUND', `${file} ${whyNotOpened((error as NodeJS.ErrnoException).code, path)}`, { location: { file }, cause: error });
+  }
+}
+
+/** The real reason a path cannot be opened: "not found" for a loop of links or a locked folder sends people looking in the wrong place. */
+function whyNotOpened(code: string | undefined, path: string): string {
+  switch (code) {
+    case 'ELOOP':
+      return `cannot be opened: ${path} is a shortcut (symbolic link) that leads back to itself in a loop. Point the link at the real file, or choose the file itself.`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot be opened: you have no permission to read ${path} or a folder on its way. Ask for access or copy the file somewhere you can read.`;
+    case 'ENOTDIR':
+      return `was not found: a part of ${path} before the file name is a file, not a folder. Check the path.`;
+    case 'ENAMETOOLONG':
+      return `cannot be opened: the path ${path.length > 80 ? `${path.slice(0, 77)}...` : path} is longer than the system allows. Move the file to a shorter path.`;
+    default:
+      return `was not found at ${path}. Check the name and the folder, then try again.`;
   }
 }
 

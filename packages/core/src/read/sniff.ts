@@ -108,7 +108,7 @@ const SNIFF_LINES = 30;
  */
 export function detectDelimiter(text: string): DetectedDelimiter {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const sep = /^sep=(.)\r?\n/i.exec(body);
+  const sep = /^sep=(.)(?:\r?\n|\r)/i.exec(body);
   if (sep) return { delimiter: sep[1]!, sepLine: true };
 
   const perLine = countPerLine(body);

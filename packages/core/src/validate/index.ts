@@ -6,3 +6,5 @@ export { FindingGrouper, groupFindings } from './group';
 export type { FindingGroup, FindingGroupPerson, GroupOptions } from './group';
 export { countryVerdict, isCountryCode, type CountryVerdict } from './country';
 export { personOf } from './words';
+export { TEXT_CODES } from './text';
+export { signInDomains } from './domains';

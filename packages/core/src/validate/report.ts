@@ -2,23 +2,16 @@
  * The error report HR staff open in Excel: one line per finding, pointing at file, sheet, row and cell.
  */
 import type { Finding } from '../types';
+import { csvCell } from '../formula';
 
 const HEADER = ['severity', 'file', 'sheet', 'row', 'column', 'header', 'path', 'code', 'message'] as const;
 const BOM = '\uFEFF';
 const EOL = '\r\n';
-/** Characters that make Excel or LibreOffice read a cell as a formula (OWASP "CSV injection"). */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
-
 /**
- * One CSV cell: neutralised against formula injection (a leading `'` makes spreadsheet programs show
- * the text instead of evaluating it — headers and values come from files anyone may have written),
- * then quoted per RFC 4180 when it holds a comma, quote or line break.
+ * One CSV cell: neutralised against formula injection by the core's one guard (headers and values come from
+ * files anyone may have written), then quoted per RFC 4180.
  */
-function cell(text: string): string {
-  const safe = FORMULA_START.test(text) ? `'${text}` : text;
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+const cell = (text: string): string => csvCell(text);
 
 /**
  * The findings as CSV text with the columns severity, file, sheet, row, column, header, path, code,

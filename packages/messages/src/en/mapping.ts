@@ -187,4 +187,12 @@ export const mapping = {
   'mapping.screen.fail': 'Fail',
   'mapping.screen.next': 'Next: check the whole file',
   'mapping.screen.sourceCells': 'The selected row of the file',
+  // Regular expressions the mapping may not use (core's mapping/regex.ts runs them with RE2, in linear time)
+  'mapping.regex.unsupported':
+    'The regular expression /{pattern}/ cannot run: this pattern uses {feature}, which scimport does not run; regular expressions run in time proportional to the text so that no cell can stall a run or the app. Rewrite the pattern without it (for example, capture the parts with groups and compare them in the mapping).',
+  'mapping.regex.feature.backreference': 'a backreference (\\1 or \\k, which must match the text an earlier group matched)',
+  'mapping.regex.feature.lookaround': 'a lookahead or lookbehind ((?=…), (?!…), (?<=…) or (?<!…))',
+  'mapping.regex.feature.repeat': 'a repeat count above 1000',
+  'mapping.regex.invalid':
+    'The regular expression /{pattern}/ cannot run: {reason}. scimport reads regular expressions as JavaScript writes them, without backreferences and lookarounds.',
 } as const;

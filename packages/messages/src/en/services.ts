@@ -107,5 +107,11 @@ export const services = {
   // Which files the app may open and save: only those the person chose
   'services.path.notChosen':
     'The app opens and saves only files you chose yourself: with Choose file, by dropping them on the window, from the recent lists or from the app’s profiles folder. “{file}” was not chosen that way; choose it again.',
+  // Feeds and the lock shared with the CLI (issue 14)
+  'services.upload.snapshotChanged':
+    'Another upload to this target was recorded since you compared (from the command line, or another copy of the app). Compare again, so the upload sends what changed since that one.',
+  'services.upload.feedRecorded':
+    'Nothing to send: everyone in the file is already up to date in the target. What changed between feeds (people handed over or taken over) is recorded.',
+  'services.upload.lockedQueued': '{reason} The upload waits and goes by itself once that one has finished.',
   'services.path.typedInApp': 'In the app, choose the file with Choose file or drop it on the window; typing a path is only for the browser version used in development.',
 } as const;

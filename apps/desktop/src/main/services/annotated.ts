@@ -4,9 +4,9 @@
  * bridge and the app save it the same way. The copy is made in the work folder and removed once read.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readErrorReport, writeAnnotatedCopy, type RowOutcome } from '@scimport/core';
+import { ensurePrivateDir, readErrorReport, writeAnnotatedCopy, type RowOutcome } from '@scimport/core';
 import { t } from '@scimport/messages';
 import type { DiffService } from './diff';
 import { fail } from './errors';
@@ -66,7 +66,8 @@ export class AnnotatedService {
   }
 
   private async write(fileName: string, input: string, validation: ValidationJob | undefined, outcomes: Map<number, RowOutcome> | undefined): Promise<AnnotatedFile> {
-    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+    // Tightened too when it already existed wider: the copies hold every row of the person's file.
+    await ensurePrivateDir(this.workDir);
     const dir = await mkdtemp(join(this.workDir, 'annotated-'));
     try {
       const out = join(dir, fileName);

@@ -3,9 +3,27 @@
  * what that target last accepted, and the safety gate that stops a mass disable or a mass change unless the
  * person allows it deliberately.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diffUsers, isRetryOnly, planUpload, resolveThresholds, SnapshotStore, type Profile, type ProfileLeavers, type BulkRequest, type CurrentUser, type DiffRecord, type DiffResult, type Snapshot, type SnapshotTarget } from '@scimport/core';
+import {
+  diffUsers,
+  feedMessages,
+  feedOf,
+  isFeedDerived,
+  isRetryOnly,
+  planUpload,
+  resolveThresholds,
+  SnapshotStore,
+  type BulkRequest,
+  type CurrentUser,
+  type DiffRecord,
+  type DiffResult,
+  type FeedDiff,
+  type Profile,
+  type ProfileLeavers,
+  type Snapshot,
+  type SnapshotTarget,
+} from '@scimport/core';
 import { SANDBOX_DEFAULTS } from '@scimport/emulator';
 import { t } from '@scimport/messages';
 import type { DiffRecordView, DiffView, TargetSpec } from '../../shared/contract';
@@ -22,6 +40,13 @@ export interface DiffJob {
   target: TargetSpec;
   snapshotTarget: Required<SnapshotTarget> & { servicePrincipalId: string };
   snapshot: Snapshot;
+  /**
+   * The snapshot file as it was when compared (modification time and size; undefined: there was none). An upload
+   * starts only if it is still so: another upload since (the CLI's, say) would make this comparison stale.
+   */
+  snapshotStamp: string | undefined;
+  /** The feed this file uploads as (`feedOf(profile)`). */
+  feed: string;
   diff: DiffResult;
   view: DiffView;
   /** externalId → row of the file, for joining results back. */
@@ -68,6 +93,7 @@ export class DiffService {
     if (validation.state !== 'done' || !validation.summary) fail('REFUSED', t('services.diff.checkNotDone'));
     const ids = targetIds(target);
     const store = await this.snapshots();
+    const snapshotStamp = await stampOf(store, ids);
     const snapshot = await store.load(ids);
     const rows = new Map(validation.summary.sent.map((s) => [s.externalId, s.row]));
     const current: CurrentUser[] = [];
@@ -79,8 +105,10 @@ export class DiffService {
         current.push({ externalId: op.data.externalId, data: op.data, ...(row !== undefined ? { row } : {}) });
       }
     }
-    const diff = diffUsers(current, snapshot);
-    const plan = planUpload(diff, profile, { heldBack: heldBackOf(validation.summary) });
+    // One feed of the job: only its own people can be leavers, and the limits are percentages of them.
+    const feed = feedOf(profile);
+    const diff = diffUsers(current, snapshot, { feed, ...(profile.precedence !== undefined ? { precedence: profile.precedence } : {}) });
+    const plan = planUpload(diff, profile, { feed, heldBack: heldBackOf(validation.summary) });
     const id = newId('diff');
     const waiting = new Map(plan.waiting.map((w) => [w.externalId, w.manager]));
     const retriesOnly = diff.records.filter(isRetryOnly).length;
@@ -99,8 +127,9 @@ export class DiffService {
       disables: plan.disables.length,
       calls: plan.calls,
       targetLabel: describeTarget(target),
+      ...feedView(plan.feed!, isFeedDerived(profile)),
     };
-    this.diffs.set(id, { id, validation, profile, waiting, target, snapshotTarget: { ...ids }, snapshot, diff, view, rows });
+    this.diffs.set(id, { id, validation, profile, waiting, target, snapshotTarget: { ...ids }, snapshot, snapshotStamp, feed, diff, view, rows });
     return view;
   }
 
@@ -151,6 +180,32 @@ export class DiffService {
       }),
     };
   }
+}
+
+/** The feed's part of a comparison's view (see DiffView.feed). */
+function feedView(feed: FeedDiff, derived: boolean): Pick<DiffView, 'feed' | 'movedIn' | 'movedOut' | 'conflicts' | 'notes'> {
+  return {
+    feed: {
+      name: feed.feed,
+      derived,
+      adopted: feed.adopted,
+      adoptedCount: feed.adoptedCount,
+      base: feed.base,
+      others: feed.others,
+      otherFeeds: feed.otherFeeds,
+      secondFeed: feed.secondFeed,
+    },
+    movedIn: feed.movedIn.map((m) => ({ externalId: m.externalId, to: m.to, ...(m.from !== undefined ? { from: m.from } : {}), ...(m.row !== undefined ? { row: m.row } : {}) })),
+    movedOut: feed.movedOut.map((m) => ({ externalId: m.externalId, to: m.to, ...(m.from !== undefined ? { from: m.from } : {}), ...(m.row !== undefined ? { row: m.row } : {}) })),
+    conflicts: feed.conflicts.map((c) => ({ ...c })),
+    notes: feedMessages(feed, { derived }),
+  };
+}
+
+/** The snapshot file's modification time and size, to tell whether it changed since (undefined: none yet). */
+export async function stampOf(store: SnapshotStore, target: SnapshotTarget): Promise<string | undefined> {
+  const info = await stat(store.pathFor(target)).catch(() => undefined);
+  return info ? `${info.mtimeMs}:${info.size}` : undefined;
 }
 
 /** People on rows with errors are still in the file: never leavers (see core's planUpload). */

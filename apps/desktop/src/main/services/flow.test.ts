@@ -125,6 +125,7 @@ describe('the whole flow through dispatch', () => {
     expect(await h.services.dispatch('file:open', { path: 42 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await h.services.dispatch('file:rows', { tableId: '../x', start: 0, count: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await h.services.dispatch('file:open', { path: SAMPLE_CSV, extra: true })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    h.services.choosePath('/nowhere/staff.csv'); // chosen, but gone since
     const missing = await h.services.dispatch('file:open', { path: '/nowhere/staff.csv' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'FILE' } });
     expect(JSON.stringify(missing)).toContain('staff.csv');

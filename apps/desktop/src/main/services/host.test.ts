@@ -30,6 +30,9 @@ describe('the services on a worker thread', () => {
     const { worker: w, call, secrets } = await start();
     expect(w.thread?.threadId).toBeGreaterThan(threadId);
     expect(await call('app:info', {})).toMatchObject({ mode: 'web', version: 'test' });
+    // A path the page names is opened only once the person chose it (a drop, reported by the host).
+    expect(await w.dispatch('file:open', { path: SAMPLE_CSV })).toMatchObject({ ok: false, error: { code: 'REFUSED' } });
+    w.choose(SAMPLE_CSV);
     const table = await call('file:open', { path: SAMPLE_CSV });
     expect(table.columns.map((c) => c.header)).toContain('WorkerID');
     expect(await w.dispatch('fs:readFile', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
@@ -45,8 +48,9 @@ describe('the services on a worker thread', () => {
   });
 
   it('answers a cheap request while a long check of a large file is still running', async () => {
-    const { call, dataDir: dir } = await start();
+    const { call, dataDir: dir, worker: w } = await start();
     const path = join(dir, 'staff.csv');
+    w.choose(path);
     const lines = ['WorkerID,FirstName,LastName,UserID,WorkerStatus'];
     for (let i = 0; i < 60_000; i++) lines.push(`${100000 + i},Ana${i},Lima,ana.lima${i},Active`);
     await writeFile(path, lines.join('\n'));

@@ -19,6 +19,8 @@ export interface ServiceWorkerOptions extends Omit<ServiceOptions, 'sandboxEndpo
 
 export interface ServiceWorker {
   dispatch(channel: unknown, request: unknown): Promise<Envelope<unknown>>;
+  /** Records a path the person chose outside a request (a file dropped on the window): see Services.choosePath. */
+  choose(path: string): void;
   /** Disposes the services (uploads paused, files closed, the sandbox stopped) and ends the thread. */
   dispose(): Promise<void>;
   /** The current thread (a new one after a restart), for tests and diagnostics. */
@@ -62,9 +64,11 @@ export async function startServiceWorker(options: ServiceWorkerOptions): Promise
   const calls = new Map<number, (envelope: Envelope<unknown>) => void>();
   const disposals = new Map<number, () => void>();
   let disposing = false;
+  // Kept here too, so a worker started again after a crash still knows what the person chose.
+  const chosen: string[] = [];
 
   const launch = (): Promise<Worker> => {
-    const thread = new Worker(entry, { workerData: setup });
+    const thread = new Worker(entry, { workerData: { ...setup, chosen: [...chosen] } satisfies WorkerSetup });
     worker = thread;
     const stopped = () => {
       if (worker !== thread) return;
@@ -121,6 +125,11 @@ export async function startServiceWorker(options: ServiceWorkerOptions): Promise
   return {
     get thread() {
       return worker;
+    },
+    choose(path) {
+      chosen.push(path);
+      // Posted at once, so it reaches the worker before the request that names the path (messages keep their order).
+      worker?.postMessage({ type: 'choose', path } satisfies ToWorker);
     },
     async dispatch(channel, request) {
       if (disposing) return STOPPED;

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, SAMPLE_1000, SAMPLE_PROFILE, until, type Harness } from '../../__tests__/services';
 import type { ProfileData } from '../../shared/contract';
@@ -66,5 +68,56 @@ describe('the mapping form through the bridge', () => {
 
   it('refuses a form that is not shaped like one', async () => {
     await expect(h.call('mapping:fromForm', { form: { fields: [{ value: { kind: 'shell' } }] } as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('a regular expression that backtracks, in the live preview', () => {
+  let h: Harness;
+  let dir: string;
+  beforeEach(async () => {
+    h = await harness();
+    dir = await mkdtemp(join(tmpdir(), 'scimport-regex-'));
+  });
+  afterEach(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // The preview maps in the services' own thread: JavaScript's engine took minutes on this cell and froze every call.
+  const EVIL = `${'a'.repeat(64)}!`;
+  const mapping = '{ "userName": UPN, "externalId": Id, "title": $match(Name, /^(a+)+$/) ? "match" : "no match" }';
+
+  it('previews the row and runs the profile tests in milliseconds, and other calls are answered meanwhile', async () => {
+    const path = join(dir, 'hostile.csv');
+    await writeFile(path, `Id,Name,UPN\n1,${EVIL},ann@contoso.com\n`);
+    const table = await h.call('file:open', { path });
+    await until(() => h.call('file:status', { tableId: table.tableId }), (s) => s.done);
+    const profile: ProfileData = {
+      name: 'Hostile',
+      version: 1,
+      mapping,
+      tests: [{ name: 'evil', row: { Id: '1', Name: EVIL, UPN: 'ann@contoso.com' }, expect: { userName: 'ann@contoso.com', externalId: '1', title: 'no match' } }],
+    };
+    const started = performance.now();
+    const [preview, check] = await Promise.all([
+      h.call('mapping:preview', { tableId: table.tableId, index: 0, profile }),
+      h.call('mapping:check', { mapping: '{ "userName": UPN }' }),
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(check).toEqual({ ok: true });
+    expect(preview.syntax).toBeUndefined();
+    expect(preview.user).toMatchObject({ title: 'no match' });
+    const tests = await h.call('mapping:tests', { profile });
+    expect(tests.results.map((r) => r.passed)).toEqual([true]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('underlines a pattern scimport does not run (a backreference) and says why', async () => {
+    const text = '{ "title": $match(Name, /(a)\\1/) }';
+    const result = await h.call('mapping:check', { mapping: text });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problem.message).toMatch(/this pattern uses a backreference .*which scimport does not run/);
+    expect(text[result.problem.position]).toBe('/');
   });
 });

@@ -42,6 +42,8 @@ function services() {
     poll: { sandbox: { intervalMs: 50, minutes: 1 }, tenant: { intervalMs: 50, minutes: 1 } },
   });
   open.push(s);
+  // The person chose the sample file (a dialog or a drop): the services open only chosen files.
+  s.choosePath(SAMPLE_CSV);
   const call = async <C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> => openEnvelope(await s.dispatch(channel, request));
   return { services: s, call };
 }

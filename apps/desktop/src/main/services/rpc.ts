@@ -20,11 +20,14 @@ export interface WorkerSetup {
   sandbox?: Partial<EmulatorOptions>;
   poll?: { sandbox: { intervalMs: number; minutes: number }; tenant: { intervalMs: number; minutes: number } };
   outboxRetry?: { firstMs: number; maxMs: number };
+  /** Paths the person chose so far this session (for a worker started again after a crash). */
+  chosen?: string[];
 }
 
 export type ToWorker =
   | { type: 'call'; id: number; channel: unknown; request: unknown }
   | { type: 'dispose'; id: number }
+  | { type: 'choose'; path: string }
   | { type: 'hostReply'; id: number; ok: true; value: unknown }
   | { type: 'hostReply'; id: number; ok: false; message: string };
 

@@ -14,9 +14,12 @@ export interface SecretStore {
   delete(key: string): Promise<boolean>;
 }
 
+/** How the keys of client secrets start (the snapshot key is kept under another name). */
+export const CLIENT_SECRET_PREFIX = 'client-secret:';
+
 /** The key a tenant app's client secret is stored under. */
 export function clientSecretKey(tenantId: string, clientId: string): string {
-  return `client-secret:${tenantId.toLowerCase()}:${clientId.toLowerCase()}`;
+  return `${CLIENT_SECRET_PREFIX}${tenantId.toLowerCase()}:${clientId.toLowerCase()}`;
 }
 
 /** Secrets for this session only (the browser bridge, tests). */
@@ -91,6 +94,20 @@ export class SealedFileSecretStore implements SecretStore {
       return rest;
     });
     return had;
+  }
+
+  /** Removes every secret whose key `match`es; returns how many there were. */
+  async forget(match: (key: string) => boolean): Promise<number> {
+    let gone = 0;
+    await this.update((all) => {
+      const kept: Record<string, string> = {};
+      for (const [key, value] of Object.entries(all)) {
+        if (match(key)) gone++;
+        else kept[key] = value;
+      }
+      return kept;
+    });
+    return gone;
   }
 
   private update(change: (all: Record<string, string>) => Record<string, string>): Promise<void> {

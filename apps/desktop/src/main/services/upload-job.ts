@@ -1,20 +1,27 @@
 /** An upload as the upload service keeps it in memory, and the service's default timings. */
 import type { BulkOperation, Profile, Snapshot } from '@scimport/core';
 import { t } from '@scimport/messages';
-import { readChunkStates, type Run, type RunResults } from '@scimport/transport';
+import { feedOfRun, readChunkStates, type Run, type RunRecorder, type RunResults, type TargetLock } from '@scimport/transport';
 import type { DiffView, UploadStatus } from '../../shared/contract';
 import type { Connection } from './connection';
 import type { toErrorData } from './errors';
 import { newId } from './ids';
 import { fromEntryPlan, type OutboxEntry, type UploadPlanInfo } from './outbox';
 import type { PersonInfo } from './people';
-import { requests } from './upload-results';
+import { describeTarget } from './diff';
+import { requests, resultGroups, resultRows } from './upload-results';
 
 export interface UploadJob {
   id: string;
   plan: UploadPlanInfo;
-  /** What the target holds, as recorded on this computer (loaded from the store after a restart). */
+  /** The feed the upload sends as (kept in the run's meta). */
+  feed?: string;
+  /** The snapshot the plan was made from: trusted only while `lock` is held, then dropped. */
   snapshot?: Snapshot;
+  /** The target's lock, held for a sending session (see lockTarget). */
+  lock?: TargetLock;
+  /** The session's snapshot bookkeeping (transport's RunRecorder): dropped with the lock. */
+  recorder?: RunRecorder;
   run: Run;
   /** Operations of the plan not in this run (after "send one row first"); not kept across a restart. */
   rest: BulkOperation[];
@@ -31,8 +38,6 @@ export interface UploadJob {
   /** Why the controller was aborted: a pause keeps the run, a cancel ends it. */
   stopping?: 'pause' | 'cancel';
   connection?: Connection;
-  /** Chunks already recorded in the snapshot. */
-  recorded: Set<number>;
   startedAt: string;
   calls: number;
   task: Promise<void>;
@@ -82,13 +87,47 @@ export async function reviveJob(entry: OutboxEntry, run: Run): Promise<UploadJob
     message: entry.awaitingResults
       ? t('services.upload.awaitingResults', { target: plan.targetLabel })
       : t(entry.userPaused ? 'services.upload.pausedBeforeClose' : 'services.upload.carryingOn', { done: accepted.size, requests: requests(total), target: plan.targetLabel }),
-    // Accepted chunks were recorded in the snapshot when they were accepted (or are recorded again: harmless).
-    recorded: new Set(),
+    ...(feedOfRun(run) ? { feed: feedOfRun(run)! } : {}),
     startedAt: entry.startedAt,
     calls: entry.calls,
     task: Promise.resolve(),
     inOutbox: true,
     userPaused: entry.userPaused,
     recheck: true,
+  };
+}
+
+/** An upload as the screens see it (`upload:status`). */
+export function statusOf(job: UploadJob): UploadStatus {
+  const results = job.results;
+  const rows = results ? resultRows(results, job.plan, job.persons) : [];
+  return {
+    uploadId: job.id,
+    runId: job.run.id,
+    targetLabel: describeTarget(job.plan.target),
+    state: job.state,
+    firstOnly: job.firstOnly,
+    people: job.people,
+    remaining: job.rest.length,
+    progress: job.progress,
+    ...(results
+      ? {
+          results: {
+            complete: results.complete,
+            pending: results.pending.length,
+            ...(results.expected && results.pending.length > 0 ? { expectedBy: results.expected.by } : {}),
+            late: results.late,
+            ...(results.note ? { note: results.note } : {}),
+            summary: results.summary,
+            rows,
+            groups: resultGroups(rows),
+          },
+        }
+      : {}),
+    ...(job.nextDiff ? { nextDiff: job.nextDiff } : {}),
+    ...(job.timeScale !== undefined && job.timeScale !== 1 ? { sandboxTimeScale: job.timeScale } : {}),
+    ...(job.feed ? { feed: job.feed } : {}),
+    message: job.message,
+    ...(job.error ? { error: job.error } : {}),
   };
 }

@@ -48,7 +48,7 @@ export function planOf(diff: DiffJob): UploadPlanInfo {
 export const outboxNote = (): string => ` ${t('services.upload.outboxNote')}`;
 
 /** The preflight in the app's words; an unreachable target is said as such, so the upload can wait in the outbox. */
-export async function checkTarget(connection: Connection, extension: UploadPlanInfo['profile']['extension'], callsNeeded: number | undefined): Promise<PreflightView> {
+export async function checkTarget(connection: Connection, extension: UploadPlanInfo['profile']['extension'], callsNeeded: number | undefined, domains?: readonly string[]): Promise<PreflightView> {
   // The sign-in is tried first on its own: no answer at all means "offline", not "wrong settings".
   try {
     await connection.credential.getToken();
@@ -61,7 +61,12 @@ export async function checkTarget(connection: Connection, extension: UploadPlanI
     };
   }
   await prepareSandbox(connection, extension);
-  const report = await runPreflight({ client: connection.client, ...(extension ? { profile: { extension } } : {}), ...(callsNeeded !== undefined ? { callsNeeded } : {}) });
+  const report = await runPreflight({
+    client: connection.client,
+    ...(extension ? { profile: { extension } } : {}),
+    ...(callsNeeded !== undefined ? { callsNeeded } : {}),
+    ...(domains && domains.length > 0 ? { signInDomains: domains } : {}),
+  });
   return preflightView(report, connection.sandbox);
 }
 

@@ -115,6 +115,7 @@ export interface HistoryFacts {
   runId: string;
   startedAt: string;
   plan: UploadPlanInfo;
+  feed?: string;
   people: number;
   firstOnly: boolean;
   calls: number;
@@ -130,6 +131,7 @@ export async function writeHistory(dataDir: string, facts: HistoryFacts, outcome
     startedAt: facts.startedAt,
     ...(sha256 ? { file: { name: plan.file.name, sha256 } } : {}),
     profile: { name: plan.profile.name, version: plan.profile.version },
+    ...(facts.feed ? { feed: facts.feed } : {}),
     target: { tenantId: plan.snapshotTarget.tenantId, jobId: plan.snapshotTarget.jobId },
     counts: plan.counts,
     operations: facts.people,

@@ -9,29 +9,33 @@
  * upload interrupted by closing the app carries on when the services start again. Before the outbox sends, the
  * preflight runs again: time has passed, and the job may have been paused meanwhile.
  */
-import { planUpload, readHistory, type BulkOperation, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
+import { planUpload, readHistory, signInDomains, type BulkOperation, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
 import { t } from '@scimport/messages';
 import {
   DAILY_QUOTAS,
   QuotaLedger,
+  RunRecorder,
+  isTargetLocked,
+  lockTarget,
   openRun,
   pollResults,
-  readChunk,
-  readChunkStates,
+  readAndRecordResults,
+  sendAndRecord,
   startRun,
-  uploadRun,
   type DroppedByRestart,
+  type TargetLock,
   type UploadProgress,
 } from '@scimport/transport';
 import type { BudgetView, HistoryView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
 import { Connector, isUnreachable, prepareSandbox, type ConnectorContext } from './connection';
-import { describeTarget, heldBackOf, targetIds, type DiffService } from './diff';
+import { heldBackOf, targetIds, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
 import { Outbox, toEntryPlan, type UploadPlanInfo } from './outbox';
 import { outboxNote, checkTarget, chunk, planOf, plainReason, seconds } from './upload-plan';
-import { DEFAULT_POLL, DEFAULT_RETRY, reviveJob, type UploadJob } from './upload-job';
-import { failuresOf, people, peopleOfRun, requests, resultGroups, resultMessage, resultRows, resultsCsv, waitingMessage, writeHistory } from './upload-results';
+import { DEFAULT_POLL, DEFAULT_RETRY, reviveJob, statusOf, type UploadJob } from './upload-job';
+import { decidesOwnership, lockForUpload, markDropped, recordFeedRun, recordLate, unlock } from './upload-record';
+import { failuresOf, people, peopleOfRun, requests, resultMessage, resultRows, resultsCsv, waitingMessage, writeHistory } from './upload-results';
 
 export interface UploadContext extends ConnectorContext {
   /** The snapshot store (encrypted with the keychain's key in the app). */
@@ -68,7 +72,9 @@ export class UploadService {
 
   testConnection(target: TargetSpec, diffId?: string): Promise<PreflightView> {
     const diff = diffId ? this.diffs.get(diffId) : undefined;
-    return this.connector.with(target, (connection) => checkTarget(connection, diff?.profile.extension, diff?.view.calls));
+    // The sign-in names' domains, checked against the tenant's verified ones (when it lets us read them).
+    const domains = diff ? signInDomains(diff.diff.records.filter((r) => r.kind !== 'missing').map((r) => r.data)) : undefined;
+    return this.connector.with(target, (connection) => checkTarget(connection, diff?.profile.extension, diff?.view.calls, domains));
   }
 
   /**
@@ -104,14 +110,28 @@ export class UploadService {
     // An upload still going (or waiting in the outbox) is said first: its people are not "just sent" yet.
     this.ensureIdle();
     const diff = this.diffs.unsent(diffId);
-    const plan = planUpload(diff.diff, diff.profile, { allowMassChanges: options.allowMassChanges ?? false, heldBack: heldBackOf(diff.validation.summary) });
+    const plan = planUpload(diff.diff, diff.profile, { feed: diff.feed, allowMassChanges: options.allowMassChanges ?? false, heldBack: heldBackOf(diff.validation.summary) });
     if (plan.gate.tripped) fail('REFUSED', t('services.upload.gateTripped', { reasons: plan.gate.reasons.join(' ') }));
     const ops = [...plan.operations, ...plan.disables];
-    if (ops.length === 0) fail('REFUSED', t('services.upload.nothingToSend'));
-    const started = await this.begin(planOf(diff), diff.snapshot, diff.profile, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false, diffId);
-    diff.sent = { targetLabel: diff.view.targetLabel };
-    return started;
+    if (ops.length === 0 && !decidesOwnership(plan.feed)) fail('REFUSED', t('services.upload.nothingToSend'));
+    // One upload per target and data folder, the CLI's included: planned, sent and recorded against one snapshot.
+    const lock = await lockForUpload(this.ctx.dataDir, diff.snapshotTarget);
+    try {
+      await recordFeedRun(await this.ctx.snapshots(), diff, plan.feed);
+      if (ops.length === 0) {
+        diff.sent = { targetLabel: diff.view.targetLabel };
+        fail('REFUSED', t('services.upload.feedRecorded'));
+      }
+      const started = await this.begin(planOf(diff), diff.feed, diff.snapshot, diff.profile, options.firstOnly ? ops.slice(0, 1) : ops, options.firstOnly ? ops.slice(1) : [], options.firstOnly ?? false, diffId, lock);
+      diff.sent = { targetLabel: diff.view.targetLabel };
+      return started;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
+
+
 
   /** After "send one row first" went well: sends everyone else of the same plan. */
   async sendRest(uploadId: string): Promise<{ uploadId: string }> {
@@ -121,7 +141,8 @@ export class UploadService {
     if (!first.profile) fail('REFUSED', t('services.upload.restLost'));
     const rest = first.rest;
     first.rest = [];
-    return this.begin(first.plan, first.snapshot, first.profile, rest, [], false, first.diffId);
+    // The first upload's lock is gone with its session: the snapshot is loaded again under a new one.
+    return this.begin(first.plan, first.feed, undefined, first.profile, rest, [], false, first.diffId);
   }
 
   private ensureIdle(): void {
@@ -131,20 +152,34 @@ export class UploadService {
     }
   }
 
-  private async begin(plan: UploadPlanInfo, snapshot: Snapshot | undefined, profile: Profile, ops: BulkOperation[], rest: BulkOperation[], firstOnly: boolean, diffId?: string): Promise<{ uploadId: string }> {
+  private async begin(
+    plan: UploadPlanInfo,
+    feed: string | undefined,
+    snapshot: Snapshot | undefined,
+    profile: Profile,
+    ops: BulkOperation[],
+    rest: BulkOperation[],
+    firstOnly: boolean,
+    diffId?: string,
+    lock?: TargetLock,
+  ): Promise<{ uploadId: string }> {
     this.ensureIdle();
     const requests = chunk(ops, profile);
     const run = await startRun({
       dataDir: this.ctx.dataDir,
       target: { ...targetIds(plan.target), cloud: plan.target.kind === 'sandbox' ? 'sandbox' : plan.target.cloud },
       chunks: requests,
-      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: plan.file.name } },
+      // The feed is kept with the run: a restart records its chunks as this feed's.
+      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: plan.file.name }, ...(feed ? { feed } : {}) },
     });
     const id = newId('upload');
     const job: UploadJob = {
       id,
       plan,
-      ...(snapshot ? { snapshot } : {}),
+      ...(feed ? { feed } : {}),
+      // The snapshot in memory is trusted only while this lock is held (taken when the plan was checked).
+      ...(snapshot && lock ? { snapshot } : {}),
+      ...(lock ? { lock } : {}),
       run,
       rest,
       profile,
@@ -153,7 +188,6 @@ export class UploadService {
       state: 'sending',
       progress: { chunksTotal: requests.length, chunksDone: 0, chunksFailed: 0, calls: 0, throttles: 0, retries: 0, elapsedMs: 0 },
       message: t('services.upload.sending', { people: people(ops.length), target: plan.targetLabel }),
-      recorded: new Set(),
       startedAt: new Date().toISOString(),
       calls: 0,
       task: Promise.resolve(),
@@ -197,6 +231,14 @@ export class UploadService {
     job.stopping = undefined;
     job.state = 'sending';
     try {
+      try {
+        job.lock ??= await lockTarget(this.ctx.dataDir, job.plan.snapshotTarget, { purpose: 'an upload' });
+      } catch (error) {
+        // Another upload to the target (the CLI's, say): this one waits in the outbox and tries again later.
+        if (!isTargetLocked(error)) throw error;
+        await this.queue(job, t('services.upload.lockedQueued', { reason: toErrorData(error).message }));
+        return;
+      }
       job.connection ??= await this.connector.connect(job.plan.target);
       const connection = job.connection;
       if (job.recheck) {
@@ -222,7 +264,12 @@ export class UploadService {
       // A sandbox whose clock runs faster says so; the screens show it and the expected times use it.
       job.timeScale ??= (await connection.client.sandboxInfo(controller.signal))?.timeScale ?? 1;
       const callsBefore = job.calls;
-      const summary = await uploadRun(job.run, {
+      const recorder = (job.recorder ??= await RunRecorder.open(job.run, { store: await this.ctx.snapshots(), ...(job.snapshot ? { snapshot: job.snapshot } : {}) }));
+      // What a crash left unrecorded (accepted in the journal, not yet saved in the snapshot) goes in first.
+      await recorder.catchUp();
+      // The shared workflow: each accepted chunk is saved in the snapshot as it is accepted, as the CLI does.
+      const summary = await sendAndRecord(job.run, {
+        recorder,
         client: connection.client,
         dailyQuota: DAILY_QUOTAS.p1p2,
         signal: controller.signal,
@@ -244,7 +291,6 @@ export class UploadService {
           else if (p.last?.type === 'chunk') job.message = t('services.upload.sending', { people: people(job.people), target: job.plan.targetLabel });
         },
       });
-      await this.record(job);
       // Everything is accepted; the outbox keeps the run until every result is in, so a restart picks them up.
       job.awaitingResults = true;
       await this.keep(job);
@@ -252,7 +298,9 @@ export class UploadService {
       job.state = 'waiting-for-results';
       job.message = t(connection.sandbox ? 'services.upload.accepted' : 'services.upload.acceptedTenant', { requests: requests(summary.chunksTotal) });
       const poll = connection.sandbox ? this.poll.sandbox : this.poll.tenant;
-      job.results = await pollResults(job.run, {
+      // Failures are marked in the snapshot with their reason (only where it still holds this run's payload).
+      job.results = await readAndRecordResults(job.run, {
+        recorder,
         client: connection.client,
         minutes: poll.minutes,
         intervalMs: poll.intervalMs,
@@ -260,7 +308,8 @@ export class UploadService {
         timeScale: job.timeScale,
         onPoll: (r) => (job.results = r),
       });
-      const failed = await this.markFailures(job);
+      if (job.results.complete) job.awaitingResults = false;
+      const failed = failuresOf(job.results).length;
       job.message = waitingMessage(job.results, job.rest.length);
       // The history entry is written before the state says "done": a reader that sees "done" finds it there.
       await this.finish(job, 'done', failed > 0 ? 'partial' : 'uploaded');
@@ -268,7 +317,6 @@ export class UploadService {
       // Late is normal (5–10 minutes): the people still waiting are followed in the background, not failed.
       this.followLate(job);
     } catch (error) {
-      await this.record(job).catch(() => undefined);
       const stopping = job.stopping;
       if (stopping === undefined && isUnreachable(error) && job.progress.chunksDone < job.progress.chunksTotal && !this.disposed) {
         await this.queue(job, toErrorData(error).message);
@@ -295,18 +343,9 @@ export class UploadService {
         await this.finish(job, 'failed', job.progress.chunksDone > 0 ? 'partial' : 'failed');
       }
       this.close(job);
+    } finally {
+      await unlock(job);
     }
-  }
-
-  /** Kept with their reason, so the next comparison shows them as "retry — failed last time because …". */
-  private async markFailures(job: UploadJob): Promise<number> {
-    if (job.results?.complete) job.awaitingResults = false;
-    const failed = failuresOf(job.results);
-    if (failed.length > 0) {
-      (await this.snapshotOf(job)).markFailed(failed);
-      await this.saveSnapshot(job);
-    }
-    return failed.length;
   }
 
   /**
@@ -328,8 +367,9 @@ export class UploadService {
       try {
         job.timeScale ??= (await connection.client.sandboxInfo(controller.signal))?.timeScale ?? 1;
         job.results = await pollResults(job.run, { client: connection.client, intervalMs: poll.intervalMs, minutes: 24 * 60, timeScale: job.timeScale, signal: controller.signal, onPoll: (r) => (job.results = r) });
-        await this.markFailures(job);
+        await recordLate(this.ctx.dataDir, await this.ctx.snapshots(), job, job.results);
         if (job.results.complete) {
+          job.awaitingResults = false;
           job.message = t('services.results.pickedUp', { summary: resultMessage(job.results, job.rest.length) });
           await this.release(job);
         }
@@ -426,37 +466,12 @@ export class UploadService {
     job.connection = undefined;
   }
 
-  private async snapshotOf(job: UploadJob): Promise<Snapshot> {
-    job.snapshot ??= await (await this.ctx.snapshots()).load(job.plan.snapshotTarget);
-    return job.snapshot;
-  }
-
-  /** Records the accepted chunks in the target's snapshot, so the next comparison knows what the target has. */
-  private async record(job: UploadJob): Promise<void> {
-    const states = await readChunkStates(job.run);
-    let changed = false;
-    for (const [i, state] of states.entries()) {
-      const index = i + 1;
-      if (state.state !== 'accepted' || job.recorded.has(index)) continue;
-      const request = await readChunk(job.run, index);
-      (await this.snapshotOf(job)).markAccepted(request.Operations, new Date(state.at));
-      job.recorded.add(index);
-      changed = true;
-    }
-    if (changed) await this.saveSnapshot(job);
-  }
-
-  private async saveSnapshot(job: UploadJob): Promise<void> {
-    const store = await this.ctx.snapshots();
-    await store.save(job.plan.snapshotTarget, await this.snapshotOf(job));
-  }
-
   /**
    * Ends an upload: the history entry written, the outbox entry gone and the comparison recomputed against the
    * updated snapshot first, then the state that announces it (a reader that sees "done" finds all three).
    */
   private async finish(job: UploadJob, state: 'done' | 'cancelled' | 'failed', outcome: RunOutcome): Promise<void> {
-    await writeHistory(this.ctx.dataDir, { runId: job.run.id, startedAt: job.startedAt, plan: job.plan, people: job.people, firstOnly: job.firstOnly, calls: job.calls, message: job.message }, outcome);
+    await writeHistory(this.ctx.dataDir, { runId: job.run.id, startedAt: job.startedAt, plan: job.plan, ...(job.feed ? { feed: job.feed } : {}), people: job.people, firstOnly: job.firstOnly, calls: job.calls, message: job.message }, outcome);
     // A run whose results are still to come stays in the outbox until they are in (see followLate).
     if (!(state === 'done' && job.awaitingResults)) await this.release(job);
     const next = job.diffId ? await this.diffs.recompute(job.diffId) : undefined;
@@ -471,37 +486,7 @@ export class UploadService {
   }
 
   status(uploadId: string): UploadStatus {
-    const job = this.get(uploadId);
-    const results = job.results;
-    const rows = results ? this.resultRows(job) : [];
-    return {
-      uploadId: job.id,
-      runId: job.run.id,
-      targetLabel: describeTarget(job.plan.target),
-      state: job.state,
-      firstOnly: job.firstOnly,
-      people: job.people,
-      remaining: job.rest.length,
-      progress: job.progress,
-      ...(results
-        ? {
-            results: {
-              complete: results.complete,
-              pending: results.pending.length,
-              ...(results.expected && results.pending.length > 0 ? { expectedBy: results.expected.by } : {}),
-              late: results.late,
-              ...(results.note ? { note: results.note } : {}),
-              summary: results.summary,
-              rows,
-              groups: resultGroups(rows),
-            },
-          }
-        : {}),
-      ...(job.nextDiff ? { nextDiff: job.nextDiff } : {}),
-      ...(job.timeScale !== undefined && job.timeScale !== 1 ? { sandboxTimeScale: job.timeScale } : {}),
-      message: job.message,
-      ...(job.error ? { error: job.error } : {}),
-    };
+    return statusOf(this.get(uploadId));
   }
 
   private resultRows(job: UploadJob): ResultRowView[] {
@@ -558,14 +543,7 @@ export class UploadService {
    * target's snapshot, so the next comparison sends them again instead of taking them for up to date.
    */
   async markDropped(dropped: readonly DroppedByRestart[]): Promise<void> {
-    const store = await this.ctx.snapshots();
-    for (const d of dropped) {
-      const run = await openRun(this.ctx.dataDir, d.runId);
-      const { tenantId, jobId } = run.manifest.target;
-      const snapshot = await store.load({ tenantId, jobId });
-      snapshot.markFailed(d.chunks.flatMap((i) => run.manifest.chunks[i - 1]?.externalIds ?? []).map((externalId) => ({ externalId, reason: t('services.job.droppedReason') })));
-      await store.save({ tenantId, jobId }, snapshot);
-    }
+    await markDropped(this.ctx.dataDir, await this.ctx.snapshots(), dropped);
   }
 
   resultsReport(uploadId: string): { fileName: string; csv: string } {

@@ -6,7 +6,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FindingGrouper, parseProfile, transformFile, type Finding, type Profile, type TransformSummary } from '@scimport/core';
+import { FindingGrouper, ensurePrivateDir, parseProfile, transformFile, type Finding, type Profile, type TransformSummary } from '@scimport/core';
 import type { FindingGroupView, FindingView, ProfileData, ValidationStatus } from '../../shared/contract';
 import { fail, toErrorData } from './errors';
 import { BoundedMap, newId } from './ids';
@@ -76,6 +76,10 @@ export class ValidationService {
 
   private async run(job: ValidationJob, sheet: string | number | undefined, headerRow: number): Promise<void> {
     try {
+      // The work folder and this check's folder are the owner's only (a work folder from an earlier version is
+      // tightened): the check's spool, bulk files and errors.csv hold every person of the file.
+      await ensurePrivateDir(this.workDir);
+      await ensurePrivateDir(job.outDir);
       job.summary = await transformFile({
         input: job.path,
         profile: job.profile,

@@ -56,6 +56,7 @@ const services = createServices({
   ...(setup.sandbox ? { sandbox: setup.sandbox } : {}),
   ...(setup.poll ? { poll: setup.poll } : {}),
   ...(setup.outboxRetry ? { outboxRetry: setup.outboxRetry } : {}),
+  ...(setup.chosen ? { chosen: setup.chosen } : {}),
 });
 
 port.on('message', (message: ToWorker) => {
@@ -71,6 +72,9 @@ port.on('message', (message: ToWorker) => {
       else call.reject(new BridgeError({ code: 'INTERNAL', message: message.message }));
       return;
     }
+    case 'choose':
+      services.choosePath(message.path);
+      return;
     case 'dispose':
       void services.dispose().finally(() => send({ type: 'disposed', id: message.id }));
       return;

@@ -125,7 +125,14 @@ export function JobPanel({ target, onChanged, refreshKey }: { target: TargetSpec
           </dl>
           <div className="row">
             {job.code !== 'active' && job.isApiDriven && (
-              <button type="button" className="primary" disabled={busy} onClick={() => void run(() => bridge.invoke('job:start', { target }), true)}>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy}
+                // Starting a quarantined job restarts it, and a restart of a job that is not running drops what was
+                // uploaded and not yet processed (entra-docs inbound-provisioning-api-faqs): asked before, not told after.
+                onClick={() => (job.code !== 'quarantine' || window.confirm(t('app.job.restartWarning'))) && void run(() => bridge.invoke('job:start', { target }), true)}
+              >
                 {t('app.job.start')}
               </button>
             )}

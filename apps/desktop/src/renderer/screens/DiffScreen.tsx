@@ -115,6 +115,18 @@ export function DiffScreen() {
         {t('app.diff.title')}
       </h1>
       <p className="lead">{t('app.diff.lead', { target: diff.targetLabel })}</p>
+      {/* Several HR files can share one job: this file only ever disables its own people (its feed's). */}
+      <div className="banner info" role="note" aria-label={t('app.diff.feedTitle')}>
+        <div>
+          <p>
+            <strong>{t('app.diff.feed', { feed: diff.feed.name })}</strong>
+            {diff.feed.others > 0 ? ` ${t('app.diff.feedOthers', { count: diff.feed.others, feeds: diff.feed.otherFeeds.join(', ') })}` : ''}
+          </p>
+          {diff.notes.map((note, i) => (
+            <p key={i}>{note}</p>
+          ))}
+        </div>
+      </div>
       <div className="stats" role="group" aria-label={t('app.diff.counts')}>
         <Stat label={t('app.diff.statNew')} value={c.new} tone="good" />
         <Stat label={t('app.diff.statChanged')} value={c.changed} tone={c.changed ? 'warn' : undefined} />
@@ -123,6 +135,9 @@ export function DiffScreen() {
         <Stat label={t('app.diff.statUnchanged')} value={c.unchanged} />
         <Stat label={t(diff.leaverPolicy === 'disable' ? 'app.diff.statMissingDisable' : 'app.diff.statMissingIgnore')} value={c.missing} tone={c.missing ? 'bad' : undefined} />
         <Stat label={t('app.diff.statReturning')} value={c.returning} />
+        {diff.movedIn.length > 0 && <Stat label={t('app.diff.statMovedIn')} value={diff.movedIn.length} />}
+        {diff.movedOut.length > 0 && <Stat label={t('app.diff.statMovedOut')} value={diff.movedOut.length} />}
+        {diff.conflicts.length > 0 && <Stat label={t('app.diff.statConflicts')} value={diff.conflicts.length} tone="warn" />}
       </div>
       <div className={`banner ${toSend === 0 ? 'ok' : 'info'}`} role="status">
         <p>

@@ -76,6 +76,7 @@ export function ResultsScreen() {
         <>
           <p className="lead">{status.message}</p>
           {status.sandboxTimeScale ? <p className="hint">{t('app.sandbox.timeScale', { scale: status.sandboxTimeScale })}</p> : null}
+          {status.feed ? <p className="hint">{t('app.results.feed', { feed: status.feed })}</p> : null}
           <div className="stats" role="group" aria-label={t('app.results.outcomes')}>
             <Stat label={t('app.results.statCreated')} value={count('created')} tone="good" />
             <Stat label={t('app.results.statUpdated')} value={count('updated')} tone="good" />
@@ -152,6 +153,7 @@ export function ResultsScreen() {
                 <td>
                   {h.file?.name ?? '—'}
                   <p className="hint">{t('app.results.profile', { name: h.profile.name, version: h.profile.version })}</p>
+                  {h.feed ? <p className="hint">{t('app.results.feed', { feed: h.feed })}</p> : null}
                 </td>
                 <td>{h.operations ?? 0}</td>
                 <td>

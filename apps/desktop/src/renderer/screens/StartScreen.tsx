@@ -1,4 +1,4 @@
-/** Start: open a spreadsheet (dialog, drag and drop, or path), or pick up a recent file or profile. */
+/** Start: open a spreadsheet (dialog, drag and drop, or in the browser a typed path), or pick up a recent file or profile. */
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import { bridge } from '../client';
 import { adoptProfileForTable, confirmDiscard, importProfileFile, openTableFile, openTablePath } from '../actions';
@@ -87,22 +87,31 @@ export function StartScreen() {
         />
         {busy && <p aria-live="polite">{t('app.start.opening')}</p>}
       </div>
-      <form
-        className="row"
-        style={{ marginTop: '1rem' }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (path.trim()) void run(() => openTablePath(app, path.trim()));
-        }}
-      >
-        <div className="field" style={{ flex: 1, marginBottom: 0 }}>
-          <label htmlFor={pathId}>{t('app.start.pathLabel')}</label>
-          <input id={pathId} type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder={t('app.start.pathPlaceholder')} />
-        </div>
-        <button type="submit" disabled={busy || !path.trim()} style={{ alignSelf: 'flex-end' }}>
-          {t('app.start.open')}
-        </button>
-      </form>
+      {/* Typing a path is for the browser version used in development: there a typed path is recorded as chosen
+          (file:choose). The app opens only what a dialog or a drop gives it, so it has no such box. */}
+      {!electron && (
+        <form
+          className="row"
+          style={{ marginTop: '1rem' }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            const typed = path.trim();
+            if (typed)
+              void run(async () => {
+                const chosen = await bridge.invoke('file:choose', { path: typed });
+                await openTablePath(app, chosen.path);
+              });
+          }}
+        >
+          <div className="field" style={{ flex: 1, marginBottom: 0 }}>
+            <label htmlFor={pathId}>{t('app.start.pathLabel')}</label>
+            <input id={pathId} type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder={t('app.start.pathPlaceholder')} />
+          </div>
+          <button type="submit" disabled={busy || !path.trim()} style={{ alignSelf: 'flex-end' }}>
+            {t('app.start.open')}
+          </button>
+        </form>
+      )}
 
       <div className="columns-2" style={{ marginTop: '1.5rem' }}>
         <div className="panel">
