@@ -95,9 +95,10 @@ export class RunRecorder {
    * sends them again — only where the snapshot still holds this run's payload for them (a later run that sent them
    * again has the last word) and they are not marked already. Returns how many were marked.
    */
-  async failures(results: Pick<RunResults, 'rows'>): Promise<number> {
+  async failures(results: Pick<RunResults, 'rows'> & Partial<Pick<RunResults, 'pending' | 'late'>>): Promise<number> {
     const failed = results.rows.filter((r) => r.status === 'failure');
-    if (failed.length === 0) return 0;
+    const unanswered = results.late ? (results.pending ?? []) : [];
+    if (failed.length === 0 && unanswered.length === 0) return 0;
     const states = await readChunkStates(this.run);
     const records = this.recorder.snapshot.records;
     let n = 0;
@@ -111,9 +112,27 @@ export class RunRecorder {
       const person: FailedPerson = { externalId: row.externalId, ...(row.errorCode ? { errorCode: row.errorCode } : {}), ...(row.reason ? { reason: row.reason } : {}) };
       n += await this.recorder.failed([person], Number.isNaN(when) ? new Date() : new Date(when));
     }
+    if (unanswered.length > 0) {
+      // Past Entra's documented 5–10 minutes with no result at all, a person is not "provisioned": the upload
+      // may have been dropped (a restart of the job purges what it had not processed). Marked so the next upload
+      // sends them again — never while the results are merely not in yet.
+      const acceptedAt = new Set(states.flatMap((s) => (s.state === 'accepted' ? [new Date(s.at).toISOString()] : [])));
+      const people: FailedPerson[] = [];
+      for (const externalId of unanswered) {
+        const record = records.get(externalId);
+        if (!record || record.failedAt !== undefined || !acceptedAt.has(record.acceptedAt)) continue;
+        people.push({ externalId, errorCode: NO_RESULT_CODE, reason: NO_RESULT_REASON });
+      }
+      if (people.length > 0) n += await this.recorder.failed(people, new Date());
+    }
     return n;
   }
 }
+
+/** The mark of a person Entra never reported on within its documented window (not an error code of Entra's). */
+export const NO_RESULT_CODE = 'NoResultInDocumentedWindow';
+const NO_RESULT_REASON =
+  'Entra reported no result for this person within the 5–10 minutes it documents (the upload may have been dropped, for example by a restart of the provisioning job); they are sent again with the next upload.';
 
 function recordedOf(file: RecordedFile | undefined): RecordedChunks {
   const out: RecordedChunks = new Map();
