@@ -159,7 +159,7 @@ describe('scimport preflight', () => {
     expect(lines).toContain('✓ Sign in: Signed in to tenant 5c1a0000-0000-4000-8000-000000000001 as app 5c1a0000-0000-4000-8000-000000000002.');
     expect(lines.find((l) => l.startsWith('! Job running:'))).toMatch(/paused.*run `scimport job start`/);
     expect(lines.find((l) => l.startsWith('✗ Custom attributes in the job schema:'))).toMatch(/does not know BadgeColour.*scimport schema push/);
-    expect(lines.at(-1)).toBe('6 passed, 1 warning, 1 failed: fix the failures before uploading.');
+    expect(lines.at(-1)).toBe('7 passed, 1 warning, 1 failed: fix the failures before uploading.');
   });
 
   it('--json with --input counts the calls the file needs, and passes on a running job', async () => {
@@ -170,7 +170,7 @@ describe('scimport preflight', () => {
     const report = JSON.parse(result.out);
     expect(report.ok).toBe(true);
     expect(report.callsNeeded).toBe(1);
-    expect(report.checks.map((c: { status: string }) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(report.checks.map((c: { status: string }) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
     expect(report.checks.at(-1).sentence).toMatch(/needs 1 call; 6000 of the tenant.s 6000 daily calls remain/);
   });
 

@@ -46,7 +46,8 @@ export function instanceDiscovery(host: Pick<Host, 'authority' | 'baseUrl'>): Re
   };
 }
 
-function acceptedAudiences(host: Host): string[] {
+/** The resources the sandbox issues Graph tokens for: its own address, and Graph's names. */
+export function acceptedAudiences(host: Host): string[] {
   const local = host.baseUrl;
   return [local, local.replace('127.0.0.1', 'localhost'), ...GRAPH_RESOURCES];
 }
@@ -98,12 +99,15 @@ export async function tokenEndpoint(host: Host, ctx: Ctx, tenantSegment: string)
       replies.aadError(ctx, 400, 'invalid_request', 90014, "client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' together with a client_assertion.");
       return;
     }
-    const check = await verifyClientAssertion(assertion, {
-      certificate: host.certificate,
-      clientId: host.clientId,
-      audiences: [tokenUrl, tokenUrl.replace('127.0.0.1', 'localhost')],
-      now: Date.now(),
-    });
+    // An assertion from an outside issuer is a federated credential (workload identity); else the app's own, signed by its certificate.
+    const check = host.settings.federation.claimsOutsideIssuer(assertion, host.clientId)
+      ? await host.settings.federation.verify(assertion, Date.now())
+      : await verifyClientAssertion(assertion, {
+          certificate: host.certificate,
+          clientId: host.clientId,
+          audiences: [tokenUrl, tokenUrl.replace('127.0.0.1', 'localhost')],
+          now: Date.now(),
+        });
     if (!check.ok) {
       replies.aadError(ctx, 401, 'invalid_client', check.aadsts, check.description);
       return;

@@ -6,6 +6,14 @@ export { EmulatorError, EMULATOR_ERROR_CODES, isEmulatorError } from './errors';
 export type { EmulatorErrorCode } from './errors';
 export { BULK_REQUEST_URN, CORE_USER_URN, ENTERPRISE_USER_URN } from './scim';
 export { STATE_FILE } from './state';
+export {
+  SANDBOX_MANAGED_IDENTITY_CLIENT_ID,
+  type ManagedIdentityEndpoint,
+  type ManagedIdentityOptions,
+  type ManagedIdentitySignIn,
+  type UserAssignedIdentityOptions,
+} from './managed-identity';
+export { FEDERATED_AUDIENCE, type FederatedCredentialOptions, type FederatedSignIn } from './federation';
 export { SANDBOX_NOTIFICATION_EMAIL, RESET_SCOPES } from './job';
 export type { ResetScope } from './job';
 export type {

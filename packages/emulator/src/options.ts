@@ -1,4 +1,5 @@
 import { EmulatorError } from './errors';
+import { FederationTrust } from './federation';
 import { JOB_STATE_CODES, parseRecipients } from './job';
 import { ATTRIBUTE_TYPES, isRecord } from './scim';
 import type { EmulatorOptions, FaultOptions, SandboxSettings } from './types';
@@ -21,6 +22,8 @@ export interface Settings {
   verifiedDomains: string[] | undefined;
   escrowThreshold: number | undefined;
   allowDuplicateBulkIds: boolean;
+  /** The app's federated identity credentials (workload identity federation). */
+  federation: FederationTrust;
 }
 
 /**
@@ -113,6 +116,7 @@ export function checkOptions(options: EmulatorOptions): Settings {
     logsApiLimit: limit === false ? undefined : limit ?? { ...DOCUMENTED_LOGS_API_LIMIT },
     verifiedDomains: options.verifiedDomains?.map((d) => d.toLowerCase()),
     allowDuplicateBulkIds: options.allowDuplicateBulkIds === true,
+    federation: new FederationTrust(options.federatedCredentials),
     escrowThreshold: options.escrowThreshold === undefined ? undefined : positive('escrowThreshold', options.escrowThreshold, 1, true),
   };
 }

@@ -2,7 +2,6 @@ import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { generate } from 'selfsigned';
 import { authenticate, instanceDiscovery, isTenant, openIdConfiguration, requirePermission, tenantNotFound, tokenEndpoint } from './auth';
 import { CallLedger } from './calls';
 import { Directory } from './directory';
@@ -44,6 +43,9 @@ import type {
   SynchronizationJob,
 } from './types';
 import { domainsBody } from './domains';
+import { loopbackCertificate } from './loopback-certificate';
+import type { FederatedSignIn } from './federation';
+import { ManagedIdentityServer, type ManagedIdentityOptions } from './managed-identity';
 
 /** Fixed sandbox identifiers, so a profile saved against the sandbox keeps working across restarts. */
 export const SANDBOX_DEFAULTS = {
@@ -54,14 +56,12 @@ export const SANDBOX_DEFAULTS = {
   notificationEmail: SANDBOX_NOTIFICATION_EMAIL,
 } as const;
 
-
 export const PERMISSION_UPLOAD = 'SynchronizationData-User.Upload';
 /** Upload only to the jobs of service principals the app owns; accepted wherever PERMISSION_UPLOAD is. */
 export const PERMISSION_UPLOAD_OWNED_BY = 'SynchronizationData-User.Upload.OwnedBy';
 export const DEFAULT_PERMISSIONS = [PERMISSION_UPLOAD, 'AuditLog.Read.All', PERMISSION_SYNC_WRITE];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
 
 /**
  * Start a local Microsoft Entra ID for API-driven inbound provisioning: token endpoint, bulkUpload, job and job
@@ -79,19 +79,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
   const persisted = options.stateDir !== undefined ? loadState(options.stateDir) : undefined;
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
-    ],
-  });
+  const pems = await loopbackCertificate();
   const emulator = new EmulatorServer(options, settings, certificate, persisted, pems.cert);
   await emulator.listen(pems.private, options.port ?? 0);
+  if (options.managedIdentity) await emulator.listenManagedIdentity(options.managedIdentity === true ? {} : options.managedIdentity);
   return emulator;
 }
 
@@ -108,6 +99,7 @@ class EmulatorServer implements Emulator, Host {
   readonly caCertPem: string;
 
   private server: Server | undefined;
+  managedIdentity: ManagedIdentityServer | undefined;
   private closed = false;
   readonly directory = new Directory();
   readonly tokens = new TokenService();
@@ -236,6 +228,11 @@ class EmulatorServer implements Emulator, Host {
     this.cloudDiscoveryMetadata = JSON.stringify(instanceDiscovery(this));
   }
 
+  async listenManagedIdentity(options: ManagedIdentityOptions): Promise<void> {
+    this.managedIdentity = new ManagedIdentityServer(this, options);
+    await this.managedIdentity.listen();
+  }
+
   // ── public API ────────────────────────────────────────────────────────────────────────────────────────
 
   get timeScale(): number {
@@ -248,6 +245,10 @@ class EmulatorServer implements Emulator, Host {
 
   purgedRequests(): number {
     return this.calls.purged();
+  }
+
+  federatedSignIns(): FederatedSignIn[] {
+    return this.settings.federation.accepted.map((a) => ({ ...a }));
   }
 
   users(): EmulatedUser[] {
@@ -333,6 +334,7 @@ class EmulatorServer implements Emulator, Host {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    await this.managedIdentity?.close();
     const server = this.server;
     if (server) {
       await new Promise<void>((resolve) => {

@@ -1,3 +1,5 @@
+import type { ManagedIdentityEndpoint, ManagedIdentityOptions } from './managed-identity';
+import type { FederatedCredentialOptions, FederatedSignIn } from './federation';
 /** Faults the emulator injects into Graph calls, to rehearse what the real service does on a bad day. */
 export interface FaultOptions {
   /** 0..1 fraction of bulkUpload calls answered 500 or 503 (random, seeded). */
@@ -89,6 +91,16 @@ export interface EmulatorOptions {
   permissions?: string[];
   /** A client certificate (PEM); client assertions signed by its key are accepted (certificate auth). */
   certificatePem?: string;
+  /**
+   * Federated identity credentials of the app: client assertions issued by these outside issuers (GitHub Actions,
+   * Kubernetes) for these subjects are accepted in place of a secret or certificate.
+   */
+  federatedCredentials?: FederatedCredentialOptions[];
+  /**
+   * Also serve the App Service managed-identity endpoint (plain HTTP on 127.0.0.1, like the platform's); point
+   * IDENTITY_ENDPOINT and IDENTITY_HEADER at `Emulator.managedIdentity`.
+   */
+  managedIdentity?: ManagedIdentityOptions | true;
   /** Custom attributes the job schema already knows (namespace = the extension URN). */
   schemaAttributes?: SchemaAttribute[];
   faults?: FaultOptions;
@@ -363,5 +375,9 @@ export interface Emulator {
    * options configured (job schema and faults stay).
    */
   reset(): void;
+  /** The managed-identity endpoint, when started with the managedIdentity option. */
+  readonly managedIdentity: ManagedIdentityEndpoint | undefined;
+  /** Federated sign-ins the token endpoint accepted, oldest first (issuer, subject and jti; never the assertion). */
+  federatedSignIns(): FederatedSignIn[];
   close(): Promise<void>;
 }

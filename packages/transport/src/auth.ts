@@ -1,4 +1,3 @@
-import { X509Certificate, createCipheriv, createDecipheriv, createPrivateKey, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type https from 'node:https';
 import path from 'node:path';
@@ -7,17 +6,24 @@ import {
   type AuthenticationResult,
   type Configuration,
   ConfidentialClientApplication,
-  type ICachePlugin,
-  type INetworkModule,
-  type NetworkRequestOptions,
-  type NetworkResponse,
   PublicClientApplication,
-  type TokenCacheContext,
 } from '@azure/msal-node';
+import { TokenCacheFile, type SignedInAccount, type TokenCacheOptions } from './auth-cache';
+import { loadCertificate } from './auth-certificate';
+import { FederatedAssertionFile, FEDERATED_ENV, resolveFederated } from './auth-federated';
+import { createManagedIdentityCredential } from './auth-managed-identity';
+import { AgentNetworkModule, authError, customAuthorityOptions, requireText, tokenGetter } from './auth-network';
 import { type CloudSelection, type ResolvedEndpoints, authorityUrl, graphScope, resolveEndpoints } from './clouds';
-import { TransportError, isTransportError, redact, registerSecret } from './errors';
-import { syncDir } from './fsutil';
-import { createHttpsAgent, httpRequest } from './http';
+import { TransportError, registerSecret } from './errors';
+import { createHttpsAgent } from './http';
+
+// The public face of sign-in: the credential kinds and createCredential. The cache file, the certificate reader
+// and the MSAL network/error plumbing live beside it and are re-exported here, so importers keep one module.
+export { TokenCacheFile, type SignedInAccount, type TokenCacheOptions } from './auth-cache';
+export { loadCertificate, type LoadedCertificate } from './auth-certificate';
+export { AgentNetworkModule } from './auth-network';
+export { FEDERATED_ENV } from './auth-federated';
+export { MANAGED_IDENTITY_ENV, describeManagedIdentity, managedIdentitySource } from './auth-managed-identity';
 
 interface CredentialBase {
   /** Directory (tenant) id or a verified domain. */
@@ -77,10 +83,72 @@ export interface DeviceCodeCredentialConfig extends CredentialBase {
   promptUnavailable?: string;
 }
 
-export type CredentialConfig = SecretCredentialConfig | CertificateCredentialConfig | InteractiveCredentialConfig | DeviceCodeCredentialConfig;
+/**
+ * App-only sign-in with workload identity federation: the client assertion is an OIDC token the platform (GitHub
+ * Actions, Kubernetes) writes to a file, trusted by a federated credential on the app registration. Tenant and
+ * client id may come from AZURE_TENANT_ID / AZURE_CLIENT_ID, the file from AZURE_FEDERATED_TOKEN_FILE.
+ */
+export interface FederatedCredentialConfig extends Omit<CredentialBase, 'tenantId' | 'clientId'> {
+  kind: 'federated';
+  tenantId?: string;
+  clientId?: string;
+  /** Path of the token file. Default: AZURE_FEDERATED_TOKEN_FILE. */
+  tokenFile?: string;
+}
+
+/**
+ * App-only sign-in as the managed identity of the Azure resource scimport runs on (Automation, Functions, App
+ * Service, VM): system-assigned unless a user-assigned identity is named. No secret and no app registration.
+ */
+export interface ManagedIdentityCredentialConfig {
+  kind: 'managedIdentity';
+  /** The tenant, for messages only: the platform decides it. */
+  tenantId?: string;
+  /** Client id of a user-assigned identity. */
+  userAssignedClientId?: string;
+  /** ARM resource id of a user-assigned identity (instead of its client id). */
+  userAssignedResourceId?: string;
+  cloud?: CloudSelection;
+}
+
+export type CredentialConfig =
+  | SecretCredentialConfig
+  | CertificateCredentialConfig
+  | InteractiveCredentialConfig
+  | DeviceCodeCredentialConfig
+  | FederatedCredentialConfig
+  | ManagedIdentityCredentialConfig;
+
+/** Where createCredential looks for what a scheduler provides (environment) and what time it is (messages). */
+export interface CredentialOptions {
+  /** Share an https agent (the Graph client's); otherwise one is made and closed with the credential. */
+  agent?: https.Agent;
+  /** Environment read for the federated and managed-identity conventions. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch. Default Date.now. */
+  now?: () => number;
+}
 
 /** Delegated permissions requested when none are given. */
 export const DEFAULT_DELEGATED_PERMISSIONS = ['SynchronizationData-User.Upload', 'AuditLog.Read.All'] as const;
+
+/**
+ * How a credential signs in, for the preflight line a scheduler's log shows: the method, who it signs in as, and
+ * what it relies on at run time (a file, a variable, the platform). Names and paths only, never a secret.
+ */
+export interface AuthMethod {
+  kind: CredentialConfig['kind'];
+  /** e.g. "a client secret of app 0b5b…", "the system-assigned managed identity". */
+  identity: string;
+  /** What must be in place when the run starts, in one phrase. */
+  needs: string;
+  /** The app registration signed in as (none for a managed identity). */
+  appId?: string;
+  /** The file it reads (certificate or federated token file). */
+  file?: string;
+  /** Managed identity: the platform endpoint MSAL will use. */
+  source?: 'appService' | 'imds';
+}
 
 /** A signed-in identity that hands out Graph access tokens. Tokens are cached by MSAL and refreshed when due. */
 export interface Credential {
@@ -90,6 +158,8 @@ export interface Credential {
   readonly endpoints: ResolvedEndpoints;
   /** The https agent shared by MSAL and the Graph client (trusts the custom CA, if any). */
   readonly agent: https.Agent;
+  /** How it signs in and what that relies on, for preflight. */
+  readonly method?: AuthMethod;
   /**
    * An access token for Graph. `forceRefresh` bypasses the cache; when `rejectedToken` is given and another
    * caller has already replaced that token, the replacement is returned instead of fetching yet another.
@@ -101,399 +171,17 @@ export interface Credential {
   close(): void;
 }
 
-/** Where a sign-in is kept between processes. */
-export interface TokenCacheOptions {
-  /** The cache file. Written atomically with mode 0600 (its folder, when created here, 0700). */
-  file: string;
-  /**
-   * 32-byte key: the file is then encrypted with AES-256-GCM. Without a key the file is plaintext protected by its
-   * owner-only permissions, like the Azure CLI's token cache on Linux. (Windows ignores the mode bits; the file
-   * then relies on the per-user profile folder's ACL.)
-   */
-  key?: Uint8Array;
-}
-
-/** Who is signed in, as kept beside the tokens (never a token). */
-export interface SignedInAccount {
-  username: string;
-  homeAccountId: string;
-}
-
-const CACHE_FORMAT = 'scimport-token-cache';
-
-interface CachePayload {
-  account?: SignedInAccount;
-  /** MSAL's own serialization (the cross-language cache schema). */
-  msal?: string;
-}
-
-interface CacheFileV1 extends CachePayload {
-  format: typeof CACHE_FORMAT;
-  version: 1;
-  encrypted?: { alg: 'aes-256-gcm'; iv: string; tag: string; data: string };
-}
-
-function isAccount(value: unknown): value is SignedInAccount {
-  const v = value as Partial<SignedInAccount> | null;
-  return typeof v?.username === 'string' && typeof v.homeAccountId === 'string';
-}
-
-/**
- * MSAL's persistence plugin backed by one file: `beforeCacheAccess` loads the file into MSAL's in-memory cache,
- * `afterCacheAccess` writes it back when MSAL changed it. The account chosen at sign-in is kept beside the
- * tokens so that later processes pick the same user. Errors name the file and what to do, never its content.
- */
-export class TokenCacheFile implements ICachePlugin {
-  /** Absolute path of the cache file. */
-  readonly file: string;
-  /** The account chosen at the last sign-in, as last read from or written to the file. */
-  account: SignedInAccount | undefined;
-  private readonly key: Buffer | undefined;
-  private lastMsal: string | undefined;
-
-  constructor(options: TokenCacheOptions) {
-    if (!options.file) throw new TransportError('INVALID_CONFIG', 'The token cache needs a file path.');
-    this.file = path.resolve(options.file);
-    if (options.key !== undefined && options.key.length !== 32) {
-      throw new TransportError('INVALID_CONFIG', `The key for the token cache ${this.file} must be 32 bytes (it has ${options.key.length}).`, { details: { file: this.file } });
-    }
-    this.key = options.key ? Buffer.from(options.key) : undefined;
-  }
-
-  async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
-    const stored = await this.load();
-    if (stored?.msal) context.tokenCache.deserialize(stored.msal);
-  }
-
-  async afterCacheAccess(context: TokenCacheContext): Promise<void> {
-    if (context.cacheHasChanged) await this.save(context.tokenCache.serialize());
-  }
-
-  /** Read the file; `undefined` when there is none. Also refreshes `account`. */
-  async load(): Promise<CachePayload | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TransportError('IO', `The sign-in cache ${this.file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check its permissions, or delete it and sign in again.`, {
-        details: { file: this.file },
-      });
-    }
-    const payload = this.decode(text);
-    if (payload.account) this.account = payload.account;
-    this.lastMsal = payload.msal;
-    return payload;
-  }
-
-  /** Write the file (MSAL's serialization, or the last one seen, plus `account`). */
-  async save(msal: string | undefined = this.lastMsal): Promise<void> {
-    const payload: CachePayload = { ...(this.account ? { account: this.account } : {}), ...(msal ? { msal } : {}) };
-    const doc: CacheFileV1 = this.key ? { format: CACHE_FORMAT, version: 1, encrypted: this.encrypt(payload) } : { format: CACHE_FORMAT, version: 1, ...payload };
-    await writePrivateFileAtomic(this.file, `${JSON.stringify(doc)}\n`);
-    this.lastMsal = msal;
-  }
-
-  /** Delete the file (sign out on this computer). Resolves to whether there was one. */
-  async remove(): Promise<boolean> {
-    try {
-      await fs.unlink(this.file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new TransportError('IO', `The sign-in cache ${this.file} cannot be deleted (${(err as NodeJS.ErrnoException).code ?? 'error'}). Delete it by hand.`, { details: { file: this.file } });
-    }
-    this.account = undefined;
-    this.lastMsal = undefined;
-    await syncDir(path.dirname(this.file));
-    return true;
-  }
-
-  /** The user a later run would sign in as: the saved account, else the only account in MSAL's cache. */
-  async signedInAccount(): Promise<SignedInAccount | undefined> {
-    const payload = await this.load();
-    if (!payload) return undefined;
-    if (payload.account) return payload.account;
-    const accounts = msalAccounts(payload.msal);
-    return accounts.length === 1 ? accounts[0] : undefined;
-  }
-
-  private decode(text: string): CachePayload {
-    const unusable = (why: string): TransportError =>
-      new TransportError('IO', `The sign-in cache ${this.file} ${why}. Delete it (scimport logout) and sign in again.`, { details: { file: this.file } });
-    let doc: Partial<CacheFileV1>;
-    try {
-      doc = JSON.parse(text) as Partial<CacheFileV1>;
-    } catch {
-      // JSON.parse quotes the text it choked on, which may be a token: its message is not passed on.
-      throw unusable('is not valid JSON (damaged or edited by hand)');
-    }
-    if (doc?.format !== CACHE_FORMAT || doc.version !== 1) throw unusable('is not a scimport sign-in cache of a known version');
-    let payload: CachePayload = doc;
-    if (doc.encrypted) {
-      if (!this.key) {
-        throw new TransportError('IO', `The sign-in cache ${this.file} is encrypted but no key was given. Set the same key as when signing in (SCIMPORT_SNAPSHOT_KEY), or sign in again.`, {
-          details: { file: this.file },
-        });
-      }
-      payload = this.decrypt(doc.encrypted, unusable);
-    }
-    return {
-      ...(isAccount(payload.account) ? { account: { username: payload.account.username, homeAccountId: payload.account.homeAccountId } } : {}),
-      ...(typeof payload.msal === 'string' ? { msal: payload.msal } : {}),
-    };
-  }
-
-  private encrypt(payload: CachePayload): NonNullable<CacheFileV1['encrypted']> {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key as Buffer, iv);
-    // The format marker is authenticated too, so a file cannot be passed off as another version.
-    cipher.setAAD(Buffer.from(`${CACHE_FORMAT}/1`));
-    const data = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-    return { alg: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-  }
-
-  private decrypt(sealed: NonNullable<CacheFileV1['encrypted']>, unusable: (why: string) => TransportError): CachePayload {
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key as Buffer, Buffer.from(sealed.iv, 'base64'));
-      decipher.setAAD(Buffer.from(`${CACHE_FORMAT}/1`));
-      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
-      return JSON.parse(plain) as CachePayload;
-    } catch {
-      throw unusable('cannot be decrypted with the key given (another key, or the file was altered)');
-    }
-  }
-}
-
-/** Accounts recorded in an MSAL cache serialization. */
-function msalAccounts(msal: string | undefined): SignedInAccount[] {
-  if (!msal) return [];
-  try {
-    const accounts = (JSON.parse(msal) as { Account?: Record<string, { username?: unknown; home_account_id?: unknown }> }).Account ?? {};
-    return Object.values(accounts)
-      .filter((a) => typeof a.username === 'string' && typeof a.home_account_id === 'string')
-      .map((a) => ({ username: a.username as string, homeAccountId: a.home_account_id as string }));
-  } catch {
-    return [];
-  }
-}
-
-/** Like fsutil's writeFileAtomic, but the file is created owner-only (0600) from its first byte. */
-async function writePrivateFileAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-    await syncDir(dir);
-  } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new TransportError('IO', `The sign-in cache ${file} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check that its folder is writable and the disk is not full.`, {
-      details: { file },
-    });
-  }
-}
-
-/** The material MSAL needs for certificate authentication, derived from one PEM file. */
-export interface LoadedCertificate {
-  /** PKCS#8 PEM of the private key, unencrypted, in memory only. */
-  privateKeyPem: string;
-  /** The leaf certificate (PEM). */
-  certificatePem: string;
-  /** Hex SHA-256 thumbprint of the certificate (DER). */
-  thumbprintSha256: string;
-  /** Hex SHA-1 thumbprint (what the Entra portal lists). */
-  thumbprintSha1: string;
-  subject: string;
-  notAfter: string;
-}
-
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const KEY_BLOCK = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
-
-/**
- * Read a PEM holding a private key and its certificate, check that they belong together and that the
- * certificate is valid today, and compute the thumbprints ourselves from the certificate's DER bytes.
- */
-export function loadCertificate(pem: string, options: { passphrase?: string; file?: string; now?: Date } = {}): LoadedCertificate {
-  const where = options.file ? `The certificate file ${options.file}` : 'The certificate';
-  const fileDetails = options.file ? { file: options.file } : {};
-  const keyText = KEY_BLOCK.exec(pem)?.[0];
-  if (!keyText) {
-    throw new TransportError('CERTIFICATE_INVALID', `${where} holds no private key. Export the certificate together with its private key as one PEM file (key + certificate).`, { details: fileDetails });
-  }
-  let privateKeyPem: string;
-  try {
-    const key = createPrivateKey(options.passphrase ? { key: keyText, passphrase: options.passphrase } : { key: keyText });
-    privateKeyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
-  } catch (err) {
-    const encrypted = keyText.includes('ENCRYPTED');
-    throw new TransportError(
-      'CERTIFICATE_INVALID',
-      encrypted && !options.passphrase
-        ? `${where} has an encrypted private key: give its passphrase.`
-        : `${where} has a private key that cannot be read${encrypted ? ' (wrong passphrase?)' : ''}.`,
-      { details: fileDetails, cause: err },
-    );
-  }
-  registerSecret(privateKeyPem);
-  const certs = pem.match(CERT_BLOCK) ?? [];
-  if (certs.length === 0) {
-    throw new TransportError('CERTIFICATE_INVALID', `${where} holds a private key but no certificate. Put the certificate (-----BEGIN CERTIFICATE-----) in the same file.`, { details: fileDetails });
-  }
-  const key = createPrivateKey(privateKeyPem);
-  let leaf: X509Certificate | undefined;
-  let leafPem = '';
-  for (const text of certs) {
-    const cert = new X509Certificate(text);
-    if (cert.checkPrivateKey(key)) {
-      leaf = cert;
-      leafPem = text;
-      break;
-    }
-  }
-  if (!leaf) {
-    throw new TransportError('CERTIFICATE_INVALID', `${where}: the private key does not belong to any certificate in the file. Export the matching pair again.`, { details: fileDetails });
-  }
-  const now = options.now ?? new Date();
-  if (new Date(leaf.validTo) < now) {
-    throw new TransportError('CERTIFICATE_INVALID', `${where} expired on ${new Date(leaf.validTo).toISOString().slice(0, 10)}. Create a new certificate, upload it to the app registration, and use the new file.`, { details: fileDetails });
-  }
-  if (new Date(leaf.validFrom) > now) {
-    throw new TransportError('CERTIFICATE_INVALID', `${where} is not valid before ${new Date(leaf.validFrom).toISOString()}. Check the computer's clock.`, { details: fileDetails });
-  }
-  return {
-    privateKeyPem,
-    certificatePem: leafPem,
-    thumbprintSha256: leaf.fingerprint256.replace(/:/g, '').toLowerCase(),
-    thumbprintSha1: leaf.fingerprint.replace(/:/g, '').toLowerCase(),
-    subject: leaf.subject,
-    notAfter: new Date(leaf.validTo).toISOString(),
-  };
-}
-
-/**
- * MSAL's network calls go through the same https agent as Graph, so the custom CA applies to the token
- * endpoint too and MSAL never falls back to fetch's own trust store.
- */
-export class AgentNetworkModule implements INetworkModule {
-  /** The last transport failure; MSAL reports network errors without their cause, so we keep it here. */
-  lastFailure: TransportError | undefined;
-
-  constructor(private readonly agent: https.Agent) {}
-
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
-    return this.send<T>('GET', url, options, timeout);
-  }
-
-  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.send<T>('POST', url, options);
-  }
-
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
-    let res;
-    try {
-      res = await httpRequest(this.agent, {
-        method,
-        url,
-        headers: options?.headers ?? {},
-        ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
-        timeoutMs: timeout ?? 30_000,
-      });
-    } catch (err) {
-      if (isTransportError(err)) this.lastFailure = err;
-      throw err;
-    }
-    this.lastFailure = undefined;
-    let body: unknown = {};
-    if (res.body) {
-      try {
-        body = JSON.parse(res.body);
-      } catch {
-        body = { error: 'invalid_response', error_description: `HTTP ${res.status}, not JSON` };
-      }
-    }
-    return { status: res.status, headers: res.headers, body: body as T };
-  }
-}
-
-/** msal configuration pieces that keep every call to a custom authority on the machine (no discovery). */
-function customAuthorityOptions(endpoints: ResolvedEndpoints, authority: string): Pick<Configuration['auth'], 'knownAuthorities' | 'authorityMetadata' | 'cloudDiscoveryMetadata'> {
-  const host = new URL(endpoints.authorityHost).host;
-  return {
-    knownAuthorities: [host],
-    authorityMetadata: JSON.stringify({
-      token_endpoint: `${authority}/oauth2/v2.0/token`,
-      authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
-      device_authorization_endpoint: `${authority}/oauth2/v2.0/devicecode`,
-      end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
-      issuer: `${authority}/v2.0`,
-      jwks_uri: `${authority}/discovery/v2.0/keys`,
-    }),
-    cloudDiscoveryMetadata: JSON.stringify({
-      tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
-      'api-version': '1.1',
-      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-    }),
-  };
-}
-
-// Sign-in errors people actually meet, with what to do about them.
-const AADSTS_HINTS: [RegExp, string][] = [
-  [/AADSTS7000215|invalid_client.*secret|Invalid client secret/i, 'The client secret is wrong: copy the secret *value* (not its id) from the app registration.'],
-  [/AADSTS7000222/i, 'The client secret has expired: create a new one in the app registration.'],
-  [/AADSTS700016|application.*not found/i, 'No app with this client id exists in the tenant: check the client id and tenant id.'],
-  [/AADSTS90002|AADSTS900023|tenant.*not found/i, 'The tenant id is wrong or belongs to another cloud.'],
-  [/AADSTS700027|AADSTS700024|certificate|client_assertion/i, 'The certificate is not registered on the app (or the clock is off): upload the certificate under Certificates & secrets.'],
-  [/AADSTS65001|consent/i, 'Admin consent is missing for the requested permissions.'],
-];
-
-function findTransportError(err: unknown, depth = 0): TransportError | undefined {
-  if (isTransportError(err)) return err;
-  if (!err || typeof err !== 'object' || depth > 4) return undefined;
-  const record = err as Record<string, unknown>;
-  for (const key of ['cause', 'error', 'networkError', 'originalError']) {
-    const found = findTransportError(record[key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function authError(err: unknown, config: CredentialBase, network: AgentNetworkModule): TransportError {
-  const found = findTransportError(err);
-  if (found) return found;
-  const e = err as { errorCode?: string; errorMessage?: string; message?: string };
-  if (e.errorCode === 'network_error' && network.lastFailure) return network.lastFailure;
-  const raw = redact(`${e.errorCode ? `${e.errorCode}: ` : ''}${e.errorMessage || e.message || String(err)}`);
-  if (/network|ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up/i.test(raw)) {
-    return new TransportError('NETWORK', `Could not reach the sign-in service: ${raw}`, { details: { retryable: true }, cause: err });
-  }
-  const hint = AADSTS_HINTS.find(([pattern]) => pattern.test(raw))?.[1] ?? 'Check the tenant id, client id and credential in the connection settings.';
-  return new TransportError('AUTH_FAILED', `Signing in to tenant ${config.tenantId} as app ${config.clientId} failed: ${raw} ${hint}`, { cause: err });
-}
-
-function requireText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TransportError('INVALID_CONFIG', `The connection setting "${field}" is missing.`);
-  }
-  return value.trim();
-}
-
 /**
  * Create a credential for Graph from connection settings: client secret, certificate (PEM with key and
- * certificate), interactive browser sign-in or device code. Validates the settings (and the certificate) now,
+ * certificate), federated token file, managed identity, interactive browser sign-in or device code. Validates the settings (and the certificate) now,
  * so mistakes surface before any upload starts. Nothing secret is ever logged or put into an error message.
  */
-export async function createCredential(config: CredentialConfig, options: { agent?: https.Agent } = {}): Promise<Credential> {
-  const tenantId = requireText(config.tenantId, 'tenantId');
-  const clientId = requireText(config.clientId, 'clientId');
+export async function createCredential(config: CredentialConfig, options: CredentialOptions = {}): Promise<Credential> {
+  // No authority, no app registration: MSAL's managed-identity client is a separate application type.
+  if (config.kind === 'managedIdentity') return createManagedIdentityCredential(config, options.env ?? process.env);
+  const federated = config.kind === 'federated' ? resolveFederated(config, options.env ?? process.env) : undefined;
+  const tenantId = requireText(federated ? federated.tenantId : config.tenantId, federated ? `tenantId (or ${FEDERATED_ENV.tenantId})` : 'tenantId');
+  const clientId = requireText(federated ? federated.clientId : config.clientId, federated ? `clientId (or ${FEDERATED_ENV.clientId})` : 'clientId');
   const endpoints = resolveEndpoints(config.cloud);
   const authority = authorityUrl(endpoints, tenantId);
   const ownAgent = !options.agent;
@@ -510,6 +198,8 @@ export async function createCredential(config: CredentialConfig, options: { agen
   const base = { tenantId, clientId, endpoints, agent, close: () => (ownAgent ? agent.destroy() : undefined) };
 
   let acquire: (forceRefresh: boolean) => Promise<AuthenticationResult | null>;
+  let assertionFile: FederatedAssertionFile | undefined;
+  let certificateNotAfter: string | undefined;
   let delegatedAccount: (() => SignedInAccount | undefined) | undefined;
   switch (config.kind) {
     case 'secret': {
@@ -531,6 +221,7 @@ export async function createCredential(config: CredentialConfig, options: { agen
         }
       }
       const cert = loadCertificate(pem, { ...(config.passphrase ? { passphrase: config.passphrase } : {}), ...(file ? { file } : {}) });
+      certificateNotAfter = cert.notAfter;
       const app = new ConfidentialClientApplication({
         auth: {
           ...auth,
@@ -543,6 +234,16 @@ export async function createCredential(config: CredentialConfig, options: { agen
         system,
         ...cache,
       });
+      acquire = (forceRefresh) => app.acquireTokenByClientCredential({ scopes: [endpoints.scope], skipCache: forceRefresh });
+      break;
+    }
+    case 'federated': {
+      if (!federated?.tokenFile) {
+        throw new TransportError('INVALID_CONFIG', `Federated sign-in needs the token file: set ${FEDERATED_ENV.tokenFile} (the platform's convention) or the profile's target.assertionFile.`);
+      }
+      const reader = new FederatedAssertionFile(federated.tokenFile, options.now ?? Date.now);
+      assertionFile = reader;
+      const app = new ConfidentialClientApplication({ auth: { ...auth, clientAssertion: reader.read }, system, ...cache });
       acquire = (forceRefresh) => app.acquireTokenByClientCredential({ scopes: [endpoints.scope], skipCache: forceRefresh });
       break;
     }
@@ -621,39 +322,46 @@ export async function createCredential(config: CredentialConfig, options: { agen
       break;
     }
     default:
-      throw new TransportError('INVALID_CONFIG', `Unknown credential kind "${String((config as { kind?: unknown }).kind)}". Use secret, certificate, interactive or deviceCode.`);
+      throw new TransportError('INVALID_CONFIG', `Unknown credential kind "${String((config as { kind?: unknown }).kind)}". Use secret, certificate, federated, managedIdentity, interactive or deviceCode.`);
   }
 
-  let current: string | undefined;
-  let pending: Promise<string> | undefined;
-  const fetchToken = (forceRefresh: boolean): Promise<string> => {
-    // Concurrent callers (several requests hitting 401 together) share one token request.
-    pending ??= (async () => {
-      try {
-        const result = await acquire(forceRefresh);
-        if (!result?.accessToken) throw new TransportError('AUTH_FAILED', `Signing in to tenant ${tenantId} returned no access token.`);
-        current = result.accessToken;
-        return current;
-      } catch (err) {
-        throw authError(err, config, networkClient);
-      } finally {
-        pending = undefined;
-      }
-    })();
-    return pending;
-  };
+  const who = `to tenant ${tenantId} as app ${clientId}`;
+  const explain = assertionFile ? (raw: string) => assertionFile.explain(raw) : undefined;
+  const getToken = tokenGetter(acquire, (err) => authError(err, who, networkClient, explain), `Signing in to tenant ${tenantId} returned no access token.`);
 
   return {
     ...base,
     kind: config.kind,
+    method: methodOf(config, clientId, { ...(federated?.tokenFile ? { tokenFile: federated.tokenFile } : {}), ...(certificateNotAfter ? { certificateNotAfter } : {}) }),
     ...(delegatedAccount ? { account: delegatedAccount } : {}),
-    async getToken(opts = {}) {
-      if (pending) {
-        const shared = await pending.catch(() => undefined);
-        if (shared && (!opts.forceRefresh || (opts.rejectedToken && shared !== opts.rejectedToken))) return shared;
-      }
-      if (opts.forceRefresh && opts.rejectedToken && current && current !== opts.rejectedToken) return current;
-      return fetchToken(opts.forceRefresh === true);
-    },
+    getToken,
   };
+}
+
+function methodOf(config: Exclude<CredentialConfig, ManagedIdentityCredentialConfig>, clientId: string, seen: { tokenFile?: string; certificateNotAfter?: string }): AuthMethod {
+  switch (config.kind) {
+    case 'secret':
+      return { kind: 'secret', appId: clientId, identity: `a client secret of app ${clientId}`, needs: 'the secret value, unexpired, given to this run' };
+    case 'certificate': {
+      const file = config.certificatePath ? path.resolve(config.certificatePath) : undefined;
+      const until = seen.certificateNotAfter ? `, valid until ${seen.certificateNotAfter.slice(0, 10)}` : '';
+      return { kind: 'certificate', appId: clientId, identity: `a certificate of app ${clientId}`, needs: `the key and certificate in ${file ?? 'the PEM given'}${until}, uploaded to the app registration`, ...(file ? { file } : {}) };
+    }
+    case 'federated':
+      return {
+        kind: 'federated',
+        appId: clientId,
+        identity: `a federated token for app ${clientId}`,
+        needs: `a fresh OIDC token in ${seen.tokenFile ?? FEDERATED_ENV.tokenFile} at each run, and a federated credential on the app trusting its issuer and subject`,
+        ...(seen.tokenFile ? { file: seen.tokenFile } : {}),
+      };
+    case 'interactive':
+    case 'deviceCode':
+      return {
+        kind: config.kind,
+        appId: clientId,
+        identity: `a signed-in user of app ${clientId}`,
+        needs: config.promptUnavailable ? 'a saved sign-in (scimport login), since no one can sign in during the run' : `someone to sign in ${config.kind === 'deviceCode' ? 'with a device code' : 'in the browser'}`,
+      };
+  }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { TransportError, abortError, redact } from './errors';
@@ -17,6 +18,11 @@ export interface HttpRequestOptions {
   /** Give up on a request that has not completed after this long (default 60 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Allow an http: URL (sent without the agent). Only for endpoints on the machine itself, such as the
+   * managed-identity endpoint of App Service, which the platform serves over plain HTTP on loopback.
+   */
+  allowPlainHttp?: boolean;
 }
 
 /**
@@ -81,7 +87,8 @@ export function httpRequest(agent: https.Agent, options: HttpRequestOptions): Pr
     };
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-    const req = https.request(options.url, { method: options.method, agent, headers }, (res) => {
+    const plain = options.allowPlainHttp === true && options.url.startsWith('http:');
+    const req = (plain ? http : https).request(options.url, { method: options.method, ...(plain ? {} : { agent }), headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err) => finish(() => reject(networkError(options.url, err))));

@@ -47,6 +47,7 @@ describe('preflight', () => {
     const client = await clientOf(emu, { dataDir: scratch.dir });
     const report = await runPreflight({ client, profile, callsNeeded: 3, dailyQuota: 2000 });
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['signInMethod', 'pass'],
       ['signIn', 'pass'],
       ['uploadPermission', 'pass'],
       ['resultsPermission', 'pass'],
@@ -56,6 +57,7 @@ describe('preflight', () => {
       ['schema', 'pass'],
       ['quota', 'pass'],
     ]);
+    expect(check(report, 'signInMethod').sentence).toBe(`Signs in with a client secret of app ${emu.clientId}; needs the secret value, unexpired, given to this run.`);
     expect(report.ok).toBe(true);
     expect(report.job).toMatchObject({ code: 'active', jobId: emu.jobId });
     expect(report.permissions).toEqual({ kind: 'application', granted: ['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.ReadWrite.All'] });
@@ -109,6 +111,7 @@ describe('preflight', () => {
     emu.setPermissions(['SynchronizationData-User.Upload']);
     const report = await runPreflight({ client: await clientOf(emu), profile });
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['signInMethod', 'pass'],
       ['signIn', 'pass'],
       ['uploadPermission', 'pass'],
       ['resultsPermission', 'warn'],
@@ -168,6 +171,7 @@ describe('preflight', () => {
     const client = await clientOf(emu, { credential, dataDir: scratch.dir });
     const report = await runPreflight({ client, profile, callsNeeded: 1 });
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['signInMethod', 'pass'],
       ['signIn', 'fail'],
       ['quota', 'pass'],
     ]);

@@ -1,3 +1,4 @@
+import type { AuthMethod } from './auth';
 import { isTransportError } from './errors';
 import { type GraphClient, PERMISSIONS, type SynchronizationJob, sourceUserObject } from './graph';
 import { type JobStatusSummary, describeJobStatus } from './job';
@@ -5,7 +6,7 @@ import { DAILY_QUOTAS, type QuotaLedger } from './ledger';
 
 export type PreflightStatus = 'pass' | 'warn' | 'fail';
 
-export type PreflightCheckId = 'signIn' | 'uploadPermission' | 'resultsPermission' | 'jobPermission' | 'job' | 'jobRunning' | 'schema' | 'domains' | 'quota';
+export type PreflightCheckId = 'signInMethod' | 'signIn' | 'uploadPermission' | 'resultsPermission' | 'jobPermission' | 'job' | 'jobRunning' | 'schema' | 'domains' | 'quota';
 
 /** One check before an upload: what was checked, how it went, and one sentence of what to do. */
 export interface PreflightCheck {
@@ -15,6 +16,8 @@ export interface PreflightCheck {
   sentence: string;
   /** The Microsoft Graph permission this check is about, when it is about one. */
   permission?: string;
+  /** signInMethod: the method itself, so an app can say it in its own words. */
+  method?: AuthMethod;
 }
 
 export interface PreflightReport {
@@ -122,11 +125,17 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   const report: PreflightReport = { checks, ok: true };
   const add = (check: PreflightCheck): void => void checks.push(check);
 
-  // 1. Sign-in.
+  // 1. Sign-in: first how (a scheduled run's log then says what it relied on, even when the sign-in fails), then whether.
+  const method = client.credential.method;
+  if (method) add({ id: 'signInMethod', title: 'Sign-in method', status: 'pass', sentence: `Signs in with ${method.identity}; needs ${method.needs}.`, method });
   let token: string | undefined;
   try {
     token = await client.credential.getToken();
-    add({ id: 'signIn', title: 'Sign in', status: 'pass', sentence: `Signed in to tenant ${client.credential.tenantId} as app ${client.credential.clientId}.` });
+    add({ id: 'signIn', title: 'Sign in', status: 'pass', sentence:
+        client.credential.kind === 'managedIdentity'
+          ? `Signed in with ${method?.identity ?? 'the managed identity'}.`
+          : `Signed in to tenant ${client.credential.tenantId} as app ${client.credential.clientId}.`,
+    });
   } catch (error) {
     add({ id: 'signIn', title: 'Sign in', status: 'fail', sentence: `${reasonOf(error)} The checks against the tenant need a sign-in and were not run.` });
   }

@@ -4,6 +4,7 @@ import { type Profile, isCoreError, snapshotKeyFromEnv } from '@scimport/core';
 import { SANDBOX_DEFAULTS, SANDBOX_TIME_SCALE, startEmulator, type Emulator } from '@scimport/emulator';
 import {
   CLOUDS,
+  FEDERATED_ENV,
   type CloudName,
   type CloudSelection,
   type Credential,
@@ -26,7 +27,7 @@ import type { CliIo } from '../io';
 import { openInBrowser } from './upload-browser';
 
 /** How a profile or a run signs in. */
-export type AuthKind = 'secret' | 'certificate' | 'interactive' | 'deviceCode';
+export type AuthKind = 'secret' | 'certificate' | 'interactive' | 'deviceCode' | 'federated' | 'managedIdentity';
 
 /**
  * Where uploads go and how to sign in — identifiers only, never a secret. Saved in each run's meta so that
@@ -47,6 +48,11 @@ export type ConnectionSpec =
       jobId: string;
       auth: AuthKind;
       certificatePath?: string;
+      /** Federated: the token file named by the profile (else AZURE_FEDERATED_TOKEN_FILE at sign-in). */
+      assertionFile?: string;
+      /** Managed identity: a user-assigned identity (else the system-assigned one). */
+      managedIdentityClientId?: string;
+      managedIdentityResourceId?: string;
     };
 
 /** Environment variables the upload commands read (documented in `scimport upload --help`). */
@@ -61,7 +67,7 @@ export const ENV = {
   sandboxTimeScale: 'SCIMPORT_SANDBOX_TIME_SCALE',
 } as const;
 
-const AUTH_KINDS: readonly AuthKind[] = ['secret', 'certificate', 'interactive', 'deviceCode'];
+const AUTH_KINDS: readonly AuthKind[] = ['secret', 'certificate', 'interactive', 'deviceCode', 'federated', 'managedIdentity'];
 
 function envValue(env: CliIo['env'], name: string): string | undefined {
   const value = env[name]?.trim();
@@ -96,7 +102,7 @@ export function specFromProfile(profile: Profile, profilePath: string, io: CliIo
   const certificatePath = target.certificatePath ?? envValue(io.env, ENV.certificate);
   const auth: AuthKind = target.auth ?? (target.certificatePath ? 'certificate' : 'secret');
   if (!AUTH_KINDS.includes(auth)) {
-    throw new CliError('INPUT', `${profilePath}: target.auth "${String(auth)}" is not known. Use secret, certificate, interactive or deviceCode.`);
+    throw new CliError('INPUT', `${profilePath}: target.auth "${String(auth)}" is not known. Use secret, certificate, federated, managedIdentity, interactive or deviceCode.`);
   }
   const ids: { tenantId?: string; clientId?: string; servicePrincipalId?: string; jobId?: string } = custom
     ? {
@@ -105,7 +111,13 @@ export function specFromProfile(profile: Profile, profilePath: string, io: CliIo
         servicePrincipalId: target.servicePrincipalId ?? SANDBOX_DEFAULTS.servicePrincipalId,
         jobId: target.jobId ?? SANDBOX_DEFAULTS.jobId,
       }
-    : target;
+    : {
+        ...target,
+        // The workload-identity conventions: the Kubernetes webhook (and a workflow's env) name the app and tenant.
+        ...(auth === 'federated' ? { tenantId: target.tenantId ?? envValue(io.env, FEDERATED_ENV.tenantId), clientId: target.clientId ?? envValue(io.env, FEDERATED_ENV.clientId) } : {}),
+        // A managed identity is its own principal: no app registration, so no client id to name.
+        ...(auth === 'managedIdentity' ? { clientId: target.clientId ?? 'managed-identity' } : {}),
+      };
   const where: Record<'tenantId' | 'clientId' | 'servicePrincipalId' | 'jobId', string> = {
     tenantId: 'the Directory (tenant) ID of the app registration',
     clientId: 'the Application (client) ID of the app registration',
@@ -124,6 +136,9 @@ export function specFromProfile(profile: Profile, profilePath: string, io: CliIo
     jobId: ids.jobId as string,
     auth,
     ...(certificatePath ? { certificatePath: isAbsolute(certificatePath) ? certificatePath : resolve(dirname(profilePath), certificatePath) } : {}),
+    ...(target.assertionFile ? { assertionFile: isAbsolute(target.assertionFile) ? target.assertionFile : resolve(dirname(profilePath), target.assertionFile) } : {}),
+    ...(target.managedIdentityClientId ? { managedIdentityClientId: target.managedIdentityClientId } : {}),
+    ...(target.managedIdentityResourceId ? { managedIdentityResourceId: target.managedIdentityResourceId } : {}),
   };
 }
 
@@ -148,8 +163,10 @@ export function targetOf(spec: ConnectionSpec): RunTarget {
 export function describeTarget(spec: ConnectionSpec): string {
   if (spec.mode === 'sandbox') return 'the built-in sandbox tenant on this computer (nothing leaves this computer)';
   const where = spec.mode === 'custom' ? `the custom endpoint ${spec.graphBaseUrl} (from ${ENV.graph})` : `Microsoft Entra ID (${spec.cloud ?? 'global'} cloud)`;
-  return `${where}, tenant ${spec.tenantId}, job ${spec.jobId}, signing in by ${spec.auth === 'deviceCode' ? 'device code' : spec.auth}`;
+  return `${where}, tenant ${spec.tenantId}, job ${spec.jobId}, signing in by ${AUTH_WORDS[spec.auth] ?? spec.auth}`;
 }
+
+const AUTH_WORDS: Partial<Record<AuthKind, string>> = { deviceCode: 'device code', federated: 'federated token', managedIdentity: 'managed identity' };
 
 async function readCa(file: string): Promise<string> {
   try {
@@ -242,6 +259,19 @@ export async function credentialConfig(spec: Exclude<ConnectionSpec, { mode: 'sa
       if (passphrase) registerSecret(passphrase);
       return { ...base, kind: 'certificate', certificatePath: spec.certificatePath, ...(passphrase ? { passphrase } : {}) };
     }
+    case 'federated': {
+      // The token file is read at each sign-in (it rotates); a missing one is named then, with the variable to set.
+      const tokenFile = spec.assertionFile ?? envValue(io.env, FEDERATED_ENV.tokenFile);
+      return { ...base, kind: 'federated', ...(tokenFile ? { tokenFile: resolve(io.cwd, tokenFile) } : {}) };
+    }
+    case 'managedIdentity':
+      return {
+        kind: 'managedIdentity',
+        tenantId: spec.tenantId,
+        cloud,
+        ...(spec.managedIdentityClientId ? { userAssignedClientId: spec.managedIdentityClientId } : {}),
+        ...(spec.managedIdentityResourceId ? { userAssignedResourceId: spec.managedIdentityResourceId } : {}),
+      };
     case 'interactive':
     case 'deviceCode': {
       const delegated = {

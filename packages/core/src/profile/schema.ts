@@ -24,6 +24,13 @@ const nonEmptyText = (mustBe = 'non-empty text'): Record<string, unknown> => ({
   'x-must-be': mustBe,
 });
 
+/**
+ * The profile document format this build reads and writes. `scimport --version` prints it so an admin can tell
+ * whether a profile shared by a colleague on another release will load; raise it only when a change to the
+ * schema below makes older builds refuse newer profiles (or the other way round).
+ */
+export const PROFILE_FORMAT_VERSION = 1;
+
 /** JSON Schema (draft 2020-12) of a scimport profile. */
 export const PROFILE_JSON_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -161,9 +168,25 @@ export const PROFILE_JSON_SCHEMA = {
         clientId: guid('the Application (client) ID'),
         servicePrincipalId: guid('the Object ID of the provisioning enterprise application'),
         jobId: nonEmptyText('the provisioning job ID, such as API2AAD.0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef'),
-        auth: { enum: ['secret', 'certificate', 'interactive', 'deviceCode'] },
+        // federated: a token file from GitHub Actions or Kubernetes; managedIdentity: the Azure resource scimport runs on.
+        auth: { enum: ['secret', 'certificate', 'interactive', 'deviceCode', 'federated', 'managedIdentity'] },
         certificatePath: nonEmptyText('the path of a PEM certificate file'),
+        // Named "assertion", not "token": a key named like a secret is refused, and this holds only a path.
+        assertionFile: nonEmptyText('the path of the file the platform writes its OIDC token to (default: the AZURE_FEDERATED_TOKEN_FILE variable)'),
+        managedIdentityClientId: guid('the Client ID of a user-assigned managed identity'),
+        managedIdentityResourceId: {
+          type: 'string',
+          pattern: '^/subscriptions/[^/]+/resource[Gg]roups/[^/]+/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities/[^/]+$',
+          'x-must-be': 'the resource ID of a user-assigned managed identity, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>',
+        },
       },
+      allOf: [
+        {
+          // One user-assigned identity is named one way: by its client ID or by its resource ID.
+          not: { properties: { managedIdentityClientId: true, managedIdentityResourceId: true }, required: ['managedIdentityClientId', 'managedIdentityResourceId'] },
+          'x-must-be': 'naming a user-assigned managed identity by managedIdentityClientId or by managedIdentityResourceId, not both',
+        },
+      ],
     },
     leavers: {
       type: 'object',

@@ -56,9 +56,15 @@ export interface ProfileTarget {
   clientId?: string;
   servicePrincipalId?: string;
   jobId?: string;
-  auth?: 'secret' | 'certificate' | 'interactive' | 'deviceCode';
+  auth?: 'secret' | 'certificate' | 'interactive' | 'deviceCode' | 'federated' | 'managedIdentity';
   /** Path to a PEM certificate (public part and private key) for certificate auth; the key stays in that file. */
   certificatePath?: string;
+  /** Federated: the file the platform writes its OIDC token to. Default: AZURE_FEDERATED_TOKEN_FILE. */
+  assertionFile?: string;
+  /** Managed identity: the client ID of a user-assigned identity (default: the system-assigned one). */
+  managedIdentityClientId?: string;
+  /** Managed identity: the resource ID of a user-assigned identity, instead of its client ID. */
+  managedIdentityResourceId?: string;
 }
 
 export interface ProfileLeavers {

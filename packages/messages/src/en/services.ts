@@ -114,4 +114,19 @@ export const services = {
     'Nothing to send: everyone in the file is already up to date in the target. What changed between feeds (people handed over or taken over) is recorded.',
   'services.upload.lockedQueued': '{reason} The upload waits and goes by itself once that one has finished.',
   'services.path.typedInApp': 'In the app, choose the file with Choose file or drop it on the window; typing a path is only for the browser version used in development.',
+  // How the connection signs in, and what that needs (issue 15: sign-in without secrets)
+  'services.preflight.signInMethod': 'Sign-in method',
+  'services.preflight.signInMethod.secret': 'Signs in with a client secret of the app {clientId}. It needs the secret, not expired, kept in this computer’s keychain.',
+  'services.preflight.signInMethod.certificate': 'Signs in with a certificate of the app {clientId}. It needs the certificate file with its private key, not expired, and uploaded to the app registration.',
+  'services.preflight.signInMethod.delegated': 'Signs in as you, for the app {clientId}. It needs you to sign in when asked.',
+  'services.preflight.signInMethod.federated': 'Signs in with a federated token from “{file}” for the app {clientId}. It needs a fresh token in that file before each run, and a federated credential on the app that trusts its issuer.',
+  'services.preflight.signInMethod.managedIdentity': 'Signs in as the managed identity of the Azure resource this runs on. It needs to run on that resource, with the identity granted the upload permission.',
+  // Undo an upload (issue 16)
+  'services.undo.noRun': 'This upload’s run is no longer in the data folder, so it cannot be undone from here.',
+  'services.undo.noTarget': 'This upload does not say which tenant and job it went to (it was sent from the command line to a real tenant): undo it there with scimport undo.',
+  'services.undo.gone': 'This undo preview is no longer open. Choose Undo this upload again.',
+  'services.undo.started': 'This undo has already been started.',
+  'services.undo.nothing': 'Nothing to undo: everyone this upload touched is as before it, or was changed again by a later upload.',
+  'services.undo.notReady': 'The checks before sending found a problem (see the list). Fix it, then choose Undo this upload again.',
+  'services.undo.changed': 'Another upload to this target was recorded since the preview. Choose Undo this upload again to see what the undo sends now.',
 } as const;

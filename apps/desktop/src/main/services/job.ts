@@ -3,7 +3,7 @@
  * pause, the notification email Entra needs before it runs a job. An upload to a paused or quarantined job is
  * accepted and then silently does nothing; this panel and the preflight are where the person finds out first.
  */
-import { flagDroppedByRestart, getJobStatus, pauseJob, restartJob, setNotificationSettings, startJob, type DroppedByRestart, type JobStatusSummary, type PreflightReport } from '@scimport/transport';
+import { flagDroppedByRestart, getJobStatus, pauseJob, restartJob, setNotificationSettings, startJob, type AuthMethod, type DroppedByRestart, type JobStatusSummary, type PreflightReport } from '@scimport/transport';
 import { t } from '@scimport/messages';
 import type { JobView, PreflightView, TargetSpec } from '../../shared/contract';
 import type { Connection, Connector } from './connection';
@@ -56,6 +56,23 @@ export function jobView(summary: JobStatusSummary, target: TargetSpec): JobView 
   };
 }
 
+/** The sign-in method in the app's words (the transport's line is for logs). */
+function signInMethodSentence(method: AuthMethod): string {
+  const clientId = method.appId ?? '';
+  switch (method.kind) {
+    case 'secret':
+      return t('services.preflight.signInMethod.secret', { clientId });
+    case 'certificate':
+      return t('services.preflight.signInMethod.certificate', { clientId });
+    case 'federated':
+      return t('services.preflight.signInMethod.federated', { clientId, file: method.file ?? '' });
+    case 'managedIdentity':
+      return t('services.preflight.signInMethod.managedIdentity');
+    default:
+      return t('services.preflight.signInMethod.delegated', { clientId });
+  }
+}
+
 /** A preflight report as the app shows it; the job's state is said in the app's words. */
 export function preflightView(report: PreflightReport, sandbox: boolean): PreflightView {
   return {
@@ -65,6 +82,7 @@ export function preflightView(report: PreflightReport, sandbox: boolean): Prefli
       if (c.id === 'jobRunning' && report.job?.isApiDriven) detail = jobSentence(report.job);
       // The sandbox counts calls only on this computer, like the app: its budget is the rehearsal's.
       if (sandbox && c.id === 'quota') detail = detail.replace("the tenant's", "the sandbox's");
+      if (c.id === 'signInMethod' && c.method) return { id: c.id, status: c.status, title: t('services.preflight.signInMethod'), detail: signInMethodSentence(c.method) };
       return { id: c.id, status: c.status, title: c.title, detail };
     }),
   };
