@@ -5,6 +5,9 @@
  * of it (baseline), the end-to-end transform, their ratio; the mapping's cost per row next to plain
  * `jsonata.evaluate`, through the interpreter and through the compiled fast path (issue 6); peak RSS of the transform at 10k and 100k rows.
  *
+ * Installable CLI (issue 15, bench/cli.ts): start-up of the installed tarball against `node -e 0`, and its transform
+ * against the column-copy baseline (CSV) and exceljs's raw read (xlsx).
+ *
  * Set BENCH_ROWS to shrink the big file (e.g. BENCH_ROWS=20000 for a quick look).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import jsonata from 'jsonata';
 import { compileMapping, loadProfile, openTable, toMappingInput } from '@scimport/core';
 import { generateXlsx } from '../test-data/generate';
+import { benchCli } from './cli';
 import { benchDiff } from './diff';
 import { benchUpload } from './upload';
 import { benchBrowser } from '../apps/desktop/bench/browser';
@@ -118,6 +122,9 @@ try {
     [`peak RSS transform ${ROWS.toLocaleString('en-US')} rows`, `${fmt(e2e.maxRssMB, 0)} MB  (${fmt(e2e.maxRssMB / e2eSmall.maxRssMB)} × the small file; target ≤ 300 MB, flat)`],
   ];
   printTable(rows);
+
+  process.stdout.write(`\n## installable CLI: the release tarball installed into a temporary prefix\n`);
+  printTable((await benchCli(big, ROWS)).map(({ label, value }) => [label, value]));
 
   process.stdout.write(`\n## diff and delta upload: ${ROWS.toLocaleString('en-US')} records against a ${ROWS.toLocaleString('en-US')}-record snapshot\n`);
   printTable((await benchDiff()).map(({ label, value }) => [label, value]));

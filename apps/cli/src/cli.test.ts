@@ -192,3 +192,12 @@ describe("every Microsoft sample gets the findings it deserves", () => {
     });
   }
 });
+
+describe('scimport --version', () => {
+  it('prints the release and the profile format version, and exits 0', async () => {
+    const cliPackage = JSON.parse(await readFile(join(REPO, 'apps', 'cli', 'package.json'), 'utf8')) as { version: string };
+    const run = await cli(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.out).toBe(`scimport ${cliPackage.version} (profile format 1)\n`);
+  });
+});

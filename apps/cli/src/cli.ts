@@ -13,8 +13,10 @@ import { registerSchemaCommands } from './commands/schema';
 import { registerLoginCommands } from './commands/login';
 import { registerDiffCommands } from './commands/diff';
 import { registerHistoryCommands } from './commands/history';
+import { registerUndoCommand } from './commands/undo';
 import { registerEmulatorCommand } from './commands/emulator';
 import { SKIP_PROFILE_TESTS } from './commands/profile-gate';
+import { versionText } from './version';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
@@ -29,6 +31,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let status: number = EXIT.OK;
   const program = new Command('scimport')
     .description('Turn HR spreadsheets into SCIM users for Microsoft Entra ID inbound provisioning.')
+    .version(versionText(), '-V, --version', 'print the version and the profile format version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true);
@@ -102,6 +105,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     registerLoginCommands,
     registerDiffCommands,
     registerHistoryCommands,
+    registerUndoCommand,
     registerEmulatorCommand,
     registerJobCommands,
   ]) {

@@ -26,6 +26,7 @@ export const CORE_ERROR_CODES = {
   INVALID_ARGUMENT: 'A function of the core was called with an invalid argument.',
   CANCELLED: 'The work was cancelled by the user.',
   SNAPSHOT_UNREADABLE: 'The snapshot of the last upload cannot be read: a different key, or a damaged file.',
+  UNDO_UNAVAILABLE: 'The upload cannot be undone: nothing was kept of it (never sent, past the undo retention, or already undone).',
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERROR_CODES;

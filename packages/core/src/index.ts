@@ -13,3 +13,4 @@ export * from './history';
 export * from './annotate';
 export * from './private-files';
 export * from './formula';
+export * from './undo';

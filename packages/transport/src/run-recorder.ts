@@ -6,7 +6,7 @@
  * record whatever a crash left unrecorded, and never record a chunk twice.
  */
 import path from 'node:path';
-import { type BulkRequest, type FailedPerson, type RecordedChunks, type Snapshot, type SnapshotSaver, SnapshotRecorder } from '@scimport/core';
+import { type BulkRequest, type FailedPerson, type RecordedChunks, type Snapshot, type SnapshotSaver, type SnapshotStore, type UndoCapture, SnapshotRecorder, UndoStore } from '@scimport/core';
 import { isTransportError } from './errors';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil';
 import { readChunkStates } from './journal';
@@ -37,6 +37,18 @@ export interface RunRecorderOptions {
   feed?: string | undefined;
   /** The snapshot the plan was made from, when it is still in memory (saves loading it again). */
   snapshot?: Snapshot;
+  /**
+   * Where the run's undo record goes. Default: the data folder's `undo` folder, encrypted with the snapshot store's
+   * key, whenever `store` is a SnapshotStore — so every upload, resume and late recording keeps one.
+   */
+  undo?: UndoCapture;
+}
+
+/** The undo capture of a run when the store is a SnapshotStore (tests may pass plain savers: they keep none). */
+function undoOf(run: Run, store: SnapshotSaver): UndoCapture | undefined {
+  if (typeof (store as Partial<SnapshotStore>).withDir !== 'function') return undefined;
+  const target = { tenantId: run.manifest.target.tenantId, jobId: run.manifest.target.jobId };
+  return new UndoStore(store as SnapshotStore, run.dataDir).capture(run.id, target);
 }
 
 /**
@@ -52,7 +64,9 @@ export class RunRecorder {
   static async open(run: Run, options: RunRecorderOptions): Promise<RunRecorder> {
     const file = path.join(run.dir, RECORDED_FILE);
     const feed = options.feed ?? feedOfRun(run);
+    const undo = options.undo ?? undoOf(run, options.store);
     const recorder = await SnapshotRecorder.open({
+      ...(undo ? { undo } : {}),
       store: options.store,
       target: { tenantId: run.manifest.target.tenantId, jobId: run.manifest.target.jobId },
       ...(feed !== undefined ? { feed } : {}),

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { type HistoryEntry, type HistoryEntryInput, appendHistory, currentUser, isCoreError, readHistory } from '@scimport/core';
+import { type HistoryEntry, type HistoryEntryInput, SnapshotStore, appendHistory, currentUser, isCoreError, readHistory, undoableRuns } from '@scimport/core';
 import { dataDirPath } from '../data-dir';
 import { EXIT } from '../errors';
 import { plural } from '../format';
@@ -24,7 +24,7 @@ export async function recordHistory(io: CliIo, dataDir: string, entry: HistoryEn
 }
 
 /** Text lines of the history: oldest first, as `runs` lists runs. */
-function line(e: HistoryEntry): string {
+function line(e: HistoryEntry, undoable: boolean): string {
   const when = `${e.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
   const file = e.file ? `${e.file.name} (sha256 ${e.file.sha256.slice(0, 12)})` : '-';
   const c = e.counts;
@@ -35,7 +35,9 @@ function line(e: HistoryEntry): string {
   const sent = `${plural(e.operations ?? 0, 'user')}${e.disables ? ` + ${plural(e.disables, 'disable')}` : ''} ${verb}`;
   const flags = [e.full ? '--full' : '', e.allowMassChanges ? '--allow-mass-changes' : ''].filter(Boolean).join(' ');
   const feed = e.feed ? ` feed "${e.feed}"` : '';
-  const head = `${when}  ${e.outcome.padEnd(15)} ${e.user}  ${file}  "${e.profile.name}" v${e.profile.version}${feed}  ${found}; ${sent}; ${plural(e.calls, 'call')}${flags ? `  ${flags}` : ''}  run ${e.runId}`;
+  // An undo is an upload of its own; "undoable" says its record of who was what before is still kept.
+  const marks = [e.undoOf ? `undo of run ${e.undoOf}` : '', undoable ? 'undoable' : ''].filter(Boolean).join(', ');
+  const head = `${when}  ${e.outcome.padEnd(15)} ${e.user}  ${file}  "${e.profile.name}" v${e.profile.version}${feed}  ${found}; ${sent}; ${plural(e.calls, 'call')}${flags ? `  ${flags}` : ''}  run ${e.runId}${marks ? ` (${marks})` : ''}`;
   return e.message ? `${head}\n    ${e.message}` : head;
 }
 
@@ -48,8 +50,12 @@ export async function historyCommand(io: CliIo, options: { json?: boolean; limit
   const entries = await readHistory(dataDir);
   const limit = options.limit ?? (options.json ? entries.length : 20);
   const shown = entries.slice(Math.max(0, entries.length - limit));
+  // Only the ids of the kept records are read (no key needed); a resumed run is undoable from its last entry.
+  const undoable = await undoableRuns(dataDir, new SnapshotStore({ dir: dataDir }));
+  const last = new Map(entries.map((e, i) => [e.runId, i]));
+  const canUndo = (e: HistoryEntry, i: number) => undoable.has(e.runId) && last.get(e.runId) === entries.length - shown.length + i;
   if (options.json) {
-    io.out(JSON.stringify(shown) + '\n');
+    io.out(JSON.stringify(shown.map((e, i) => ({ ...e, undoable: canUndo(e, i) }))) + '\n');
     return EXIT.OK;
   }
   if (entries.length === 0) {
@@ -57,7 +63,7 @@ export async function historyCommand(io: CliIo, options: { json?: boolean; limit
     return EXIT.OK;
   }
   if (shown.length < entries.length) io.out(`The last ${shown.length} of ${plural(entries.length, 'run')} (--limit to see more):\n`);
-  for (const entry of shown) io.out(line(entry) + '\n');
+  shown.forEach((entry, i) => io.out(line(entry, canUndo(entry, i)) + '\n'));
   return EXIT.OK;
 }
 

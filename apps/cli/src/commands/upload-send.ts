@@ -43,7 +43,8 @@ export interface SendOptions {
 
 /** What a run's history entries repeat (kept in the run's meta, so that resume records the same). */
 export interface RunHistoryMeta {
-  file: { name: string; sha256: string };
+  /** The uploaded file (absent for an undo, which sends no file). */
+  file?: { name: string; sha256: string };
   counts: DiffCounts;
   /** The feed the run uploads as. */
   feed?: string;
@@ -51,6 +52,8 @@ export interface RunHistoryMeta {
   disables: number;
   full?: boolean;
   allowMassChanges?: boolean;
+  /** The run an undo undoes. */
+  undoOf?: string;
 }
 
 /** One line for the history from anything thrown (transport messages are redacted; none carries a secret). */

@@ -167,8 +167,26 @@ describe.skipIf(Boolean(skip))('the app in Chromium, through the browser bridge'
     await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Changes' }).click();
     await page.getByText(/^Nothing to send/).first().waitFor();
     expect(await page.getByRole('button', { name: 'Next: upload' }).isDisabled()).toBe(true);
+
+    // Undo this upload (issue 16): Results → history → the preview with its counts, calls and checks → confirm → the
+    // undo runs as an upload and the history lists it as the undo of its run. The upload created everyone: the 170 it
+    // created active are disabled; the 189 it created inactive are already as they should be.
+    await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Results' }).click();
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    await page.getByRole('button', { name: 'Undo this upload' }).first().click();
+    const undo = page.getByRole('region', { name: 'Undo this upload' });
+    const groupsOfUndo = undo.getByRole('group', { name: 'What the undo does' });
+    await groupsOfUndo.waitFor({ timeout: 30_000 });
+    await groupsOfUndo.getByText('Disabled (created by that upload)').waitFor();
+    expect(await groupsOfUndo.locator('.stat-value').allTextContents()).toEqual(['0', '0', '170', '189', '0']);
+    await undo.getByText(/^Calls needed: 4; [\d,]+ of today’s 2,000 calls left\./).waitFor();
+    await undo.getByRole('list', { name: 'Checks before the undo' }).waitFor({ timeout: 30_000 });
+    await screen(page, 9, undefined, 'Results');
+    await undo.getByRole('button', { name: 'Undo: send 170 people' }).click();
+    await page.getByText(/^Undo of the upload \d{8}-\d{6}-[0-9a-f]{4}$/).first().waitFor({ timeout: 60_000 });
+    await screen(page, 9, undefined, 'Results');
     await page.close();
-  }, 240_000);
+  }, 300_000);
 
   it('remembers the workbook\'s sheet and header row in the profile, and opens the first sheet of people without one', async () => {
     const workbook = new ExcelJS.Workbook();

@@ -52,6 +52,8 @@ export const CHANNELS = [
   'secrets:has',
   'secrets:delete',
   'history:list',
+  'undo:preview',
+  'undo:start',
   'job:status',
   'job:start',
   'job:pause',

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { t } from '@scimport/messages';
 import type { Channel } from './channels';
 import { extensionSchema, mappingFormSchema, type MappingFormView, type MappingHintView } from './mapping-form';
-import type { AnnotatedFileView, AppInfo, BudgetView, ColumnView, DiffRecordView, DiffView, FindingGroupView, FindingView, HistoryView, JobView, MappingSyntaxProblem, PreflightView, ProfileTestView, RecentView, RowView, TableInfo, TableStatus, UploadStatus, ValidationStatus } from './views';
+import type { AnnotatedFileView, AppInfo, BudgetView, ColumnView, DiffRecordView, DiffView, FindingGroupView, FindingView, HistoryView, JobView, MappingSyntaxProblem, PreflightView, ProfileTestView, RecentView, RowView, TableInfo, TableStatus, UndoPreviewView, UploadStatus, ValidationStatus } from './views';
 
 export { CHANNELS, isChannel, ipcName, type Channel } from './channels';
 
@@ -226,6 +226,8 @@ export const REQUESTS = {
   'secrets:has': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
   'secrets:delete': z.object({ tenantId: guidLike, clientId: guidLike }).strict(),
   'history:list': empty,
+  'undo:preview': z.object({ runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/), includeConflicts: z.boolean().optional() }).strict(),
+  'undo:start': z.object({ undoId: id }).strict(),
 } satisfies Record<Channel, z.ZodType>;
 
 /** Response types, one per channel. */
@@ -290,6 +292,10 @@ export interface Responses {
   'secrets:has': { present: boolean };
   'secrets:delete': { deleted: boolean };
   'history:list': { entries: HistoryView[] };
+  /** What undoing an upload would send (nothing is sent); `undoId` for `undo:start`. */
+  'undo:preview': UndoPreviewView;
+  /** The undo, started as an upload: follow it with `upload:status`. */
+  'undo:start': { uploadId: string };
 }
 
 /** The input of a channel, as the caller writes it (defaults not yet applied). */

@@ -363,6 +363,40 @@ export interface HistoryView {
   calls: number;
   outcome: string;
   message?: string;
+  /** The run this one undid. */
+  undoOf?: string;
+  /** Its undo record is kept: "Undo this upload" is offered. */
+  undoable?: boolean;
+}
+
+/** What undoing an upload would send, before anything is sent. */
+export interface UndoPreviewView {
+  undoId: string;
+  runId: string;
+  /** When the upload being undone started, and its file. */
+  startedAt: string;
+  fileName?: string;
+  targetLabel: string;
+  /** People the upload changed: their previous record is sent again. */
+  restore: number;
+  /** People it disabled: re-enabled with their previous record. */
+  reenable: number;
+  /** People it created: disabled (bulkUpload cannot delete). */
+  disable: number;
+  /** People already as they were before it. */
+  unchanged: number;
+  /** People a later upload changed again: left alone unless included. */
+  conflicts: { externalId: string; reason: 'changed' | 'gone'; changedBy?: string }[];
+  conflictsIncluded: boolean;
+  /** People sent in all, and the requests (calls) that takes. */
+  people: number;
+  callsNeeded: number;
+  callsLeftToday: number;
+  limit: number;
+  /** The checks before an upload (absent when there is nothing to send). */
+  preflight?: PreflightView;
+  /** This upload was undone before (an undo again sends only what differs now). */
+  undoneBefore: boolean;
 }
 
 export interface AppInfo {

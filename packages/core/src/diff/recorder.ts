@@ -8,6 +8,7 @@ import { normalizeFeed } from '../profile/feed';
 import type { BulkOperation } from '../types';
 import type { FeedRun } from './feeds';
 import type { FailedPerson, Snapshot, SnapshotTarget } from './snapshot-state';
+import type { UndoCapture, UndoEntry } from '../undo/store';
 
 /**
  * Which chunks of a run are already in the snapshot: chunk number → the ISO time of the acceptance that was
@@ -37,6 +38,11 @@ export interface SnapshotRecorderOptions {
   recorded?: RecordedChunksStore;
   /** The snapshot already loaded (the one the plan was made from); loaded from `store` otherwise. */
   snapshot?: Snapshot;
+  /**
+   * Where the run's undo record is kept (core's `UndoStore.capture`): each person's record before the run's first
+   * accepted chunk reached them. Saved before the snapshot, so the snapshot never holds a change whose "before" is lost.
+   */
+  undo?: UndoCapture;
 }
 
 /**
@@ -59,21 +65,29 @@ export class SnapshotRecorder {
   private changes = 0;
   private saved = 0;
   private saving: Promise<void> | undefined;
+  private readonly undo: UndoCapture | undefined;
+  /** The run's undo record as captured so far (undefined without `undo`). */
+  private readonly before: Map<string, UndoEntry> | undefined;
+  /** Changes to `before` since it was last saved. */
+  private undoDirty = false;
 
-  private constructor(options: SnapshotRecorderOptions, snapshot: Snapshot, recorded: RecordedChunks) {
+  private constructor(options: SnapshotRecorderOptions, snapshot: Snapshot, recorded: RecordedChunks, before?: Map<string, UndoEntry>) {
     this.store = options.store;
     this.target = options.target;
     this.feed = options.feed === undefined ? undefined : normalizeFeed(options.feed);
     this.recordedStore = options.recorded;
     this.current = snapshot;
     this.done = recorded;
+    this.undo = options.undo;
+    this.before = before;
   }
 
   /** A recorder over the target's snapshot (loaded unless given) and the chunks already recorded. */
   static async open(options: SnapshotRecorderOptions): Promise<SnapshotRecorder> {
     const snapshot = options.snapshot ?? (await options.store.load(options.target));
     const recorded = options.recorded ? await options.recorded.load() : new Map<number, string>();
-    return new SnapshotRecorder(options, snapshot, recorded);
+    const before = options.undo ? await options.undo.load() : undefined;
+    return new SnapshotRecorder(options, snapshot, recorded, before);
   }
 
   /** The snapshot as recorded so far (do not change it directly: changes made here are not saved). */
@@ -113,7 +127,23 @@ export class SnapshotRecorder {
    */
   async accepted(chunk: number, operations: Iterable<Pick<BulkOperation, 'data'>>, at: Date): Promise<number> {
     if (this.isRecorded(chunk, at)) return 0;
-    const n = this.current.markAccepted(operations, at, this.feed);
+    const ops = [...operations];
+    // The first acceptance of a person in this run fixes their "before"; a chunk accepted again (resent after a job
+    // restart) finds them captured already and keeps it.
+    const fresh = this.before ? ops.map((op) => op.data.externalId).filter((id) => typeof id === 'string' && !this.before!.has(id)) : [];
+    for (const id of fresh) {
+      const previous = this.current.records.get(id);
+      this.before!.set(id, { before: previous ? { ...previous } : null, after: '' });
+    }
+    const n = this.current.markAccepted(ops, at, this.feed);
+    if (this.before) {
+      for (const op of ops) {
+        const entry = this.before.get(op.data.externalId);
+        const now = this.current.records.get(op.data.externalId);
+        if (entry && now) entry.after = now.hash;
+      }
+      this.undoDirty = true;
+    }
     this.done.set(chunk, at.toISOString());
     await this.commit();
     return n;
@@ -147,7 +177,15 @@ export class SnapshotRecorder {
       }
       const upTo = this.changes;
       const chunks = new Map(this.done);
+      const undo = this.undo && this.before && this.undoDirty ? new Map(this.before) : undefined;
+      this.undoDirty = false;
       this.saving = (async () => {
+        // The "before" first: a crash between the two saves leaves a record of a change not yet in the snapshot
+        // (harmless, it is captured again the same way), never a change without its "before".
+        if (undo) await this.undo!.save(undo).catch((error: unknown) => {
+          this.undoDirty = true;
+          throw error;
+        });
         await this.store.save(this.target, this.current);
         await this.recordedStore?.save(chunks);
         this.saved = Math.max(this.saved, upTo);

@@ -29,8 +29,8 @@
  * memory to the records themselves (measured with `pnpm bench`).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -131,21 +131,43 @@ export class SnapshotStore {
    */
   async load(target: SnapshotTarget): Promise<Snapshot> {
     const resolved = requireTarget(target);
-    const path = this.pathFor(resolved);
-    let size: number;
+    return this.loadFile(this.pathFor(resolved), resolved);
+  }
+
+  /**
+   * A store with the same key over another folder: what else is kept in the snapshot's format (an upload's undo
+   * record, core's undo/) is encrypted and owner-only exactly like the snapshots.
+   */
+  withDir(dir: string): SnapshotStore {
+    return new SnapshotStore({ dir, key: this.key });
+  }
+
+  /**
+   * Reads a file in the snapshot format at `path` (bound to `target` like a snapshot): `load` for files named
+   * other than by `pathFor`. A missing file reads as an empty snapshot. Throws as `load` does.
+   */
+  async loadFile(path: string, target: SnapshotTarget): Promise<Snapshot> {
+    const resolved = requireTarget(target);
+    // One open file for the whole read: a save renames a new file over `path` at any moment, and sizes, header,
+    // tag and body taken from two different files would read as damage ("unexpected end of file").
+    let fh: FileHandle;
     try {
-      size = (await stat(path)).size;
+      fh = await open(path, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Snapshot();
       throw unreadable(path, `it cannot be opened (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the permissions of the data folder.', error);
     }
-    const head = Buffer.alloc(Math.min(size, GCM_HEADER));
-    const fh = await open(path, 'r');
     try {
-      await fh.read(head, 0, head.length, 0);
+      return await this.readOpen(fh, path, resolved);
     } finally {
       await fh.close();
     }
+  }
+
+  private async readOpen(fh: FileHandle, path: string, resolved: Required<SnapshotTarget>): Promise<Snapshot> {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(Math.min(size, GCM_HEADER));
+    await fh.read(head, 0, head.length, 0);
     if (head.length < PLAIN_HEADER || !head.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw unreadable(path, 'it is not a scimport snapshot or its beginning is damaged', DAMAGED_ADVICE);
     }
@@ -171,12 +193,7 @@ export class SnapshotStore {
         throw unreadable(path, 'it cannot be decrypted with this key (it was saved with a different snapshot key)', WRONG_KEY_ADVICE);
       }
       const tag = Buffer.alloc(TAG_BYTES);
-      const th = await open(path, 'r');
-      try {
-        await th.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
-      } finally {
-        await th.close();
-      }
+      await fh.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
       decipher = createDecipheriv('aes-256-gcm', this.key, head.subarray(PLAIN_HEADER + KEY_ID_BYTES, GCM_HEADER));
       decipher.setAAD(head.subarray(0, GCM_HEADER));
       decipher.setAuthTag(tag);
@@ -220,7 +237,8 @@ export class SnapshotStore {
       takeLine(rest + decoder.decode());
     };
     try {
-      const input = end >= start ? createReadStream(path, { start, end }) : Readable.from([]);
+      // The stream must not close the handle: the caller does, once.
+      const input = end >= start ? fh.createReadStream({ start, end, autoClose: false }) : Readable.from([]);
       if (decipher) await pipeline(input, decipher, createGunzip(), sink);
       else await pipeline(input, createGunzip(), sink);
     } catch (error) {
@@ -241,8 +259,12 @@ export class SnapshotStore {
    * never a half-written one. Encrypted when the store has a key.
    */
   async save(target: SnapshotTarget, snapshot: Snapshot): Promise<void> {
+    await this.saveFile(this.pathFor(requireTarget(target)), target, snapshot);
+  }
+
+  /** Saves `snapshot` at `path` (inside `dir`) as `save` does: atomic, owner-only, encrypted when the store has a key. */
+  async saveFile(path: string, target: SnapshotTarget, snapshot: Snapshot): Promise<void> {
     const resolved = requireTarget(target);
-    const path = this.pathFor(resolved);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const tmp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
 

@@ -49,6 +49,8 @@ export interface HistoryEntry {
   outcome: RunOutcome;
   /** One sentence for a person, e.g. the gate's reason or the error. Never a secret. */
   message?: string;
+  /** The run this one undid (`scimport undo`, "Undo this upload"): an undo is an upload, and can be undone too. */
+  undoOf?: string;
   /** Whether the run used --full or --allow-mass-changes. */
   full?: boolean;
   allowMassChanges?: boolean;

@@ -36,6 +36,7 @@ const CORE_CATEGORY: Record<CoreErrorCode, BridgeErrorCode> = {
   INVALID_ARGUMENT: 'INVALID_INPUT',
   CANCELLED: 'CANCELLED',
   SNAPSHOT_UNREADABLE: 'SNAPSHOT',
+  UNDO_UNAVAILABLE: 'REFUSED',
 };
 
 const TRANSPORT_CATEGORY: Partial<Record<TransportErrorCode, BridgeErrorCode>> = {

@@ -21,6 +21,7 @@ import { RecentStore } from './recent';
 import { clientSecretKey, type SecretStore } from './secrets';
 import { TableService, safeFileName } from './tables';
 import { UploadService, type UploadContext } from './upload';
+import { UndoService } from './undo';
 import type { SandboxEndpoint } from './connection';
 import type { PacerOptions } from '@scimport/transport';
 import { ValidationService } from './validation';
@@ -89,18 +90,18 @@ export function createServices(options: ServiceOptions): Services {
     });
     return sandbox;
   };
-  const uploads = new UploadService(
-    {
-      dataDir,
-      secrets: options.secrets,
-      sandbox: options.sandboxEndpoint ?? startSandbox,
-      snapshots,
-      ...(options.poll ? { poll: options.poll } : {}),
-      ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
-      ...(options.pacer ? { pacer: options.pacer } : {}),
-    },
-    diffs,
-  );
+  const uploadContext: UploadContext = {
+    dataDir,
+    secrets: options.secrets,
+    sandbox: options.sandboxEndpoint ?? startSandbox,
+    snapshots,
+    ...(options.poll ? { poll: options.poll } : {}),
+    ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
+    ...(options.pacer ? { pacer: options.pacer } : {}),
+  };
+  const uploads = new UploadService(uploadContext, diffs);
+  // "Undo this upload": core's planning, sent as an upload of the same service.
+  const undos = new UndoService(uploadContext, uploads);
   // Uploads waiting in the outbox, or interrupted when the app closed, carry on as soon as the services start.
   const restored = uploads.restore().catch(() => 0);
   const jobs = new JobService(uploads.connector, dataDir, (dropped) => uploads.markDropped(dropped));
@@ -203,7 +204,9 @@ export function createServices(options: ServiceOptions): Services {
     },
     'secrets:has': async ({ tenantId, clientId }) => ({ present: (await options.secrets.get(clientSecretKey(tenantId, clientId))) !== undefined }),
     'secrets:delete': async ({ tenantId, clientId }) => ({ deleted: await options.secrets.delete(clientSecretKey(tenantId, clientId)) }),
-    'history:list': async () => ({ entries: await uploads.historyList() }),
+    'history:list': async () => ({ entries: await undos.history() }),
+    'undo:preview': ({ runId, includeConflicts }) => undos.preview(runId, includeConflicts ?? false),
+    'undo:start': ({ undoId }) => undos.start(undoId),
   };
 
   async function dispatch(channel: unknown, request: unknown): Promise<Envelope<unknown>> {

@@ -136,7 +136,9 @@ describe('the outbox', () => {
     );
     expect(carried.uploads.every((u) => u.runId === queued.runId)).toBe(true);
     await until(async () => emulator!.users().length, (n) => n === 2, 30_000);
-    const history = await until(() => second.call('history:list', {}), (h) => h.entries.length > 0, 30_000);
+    // The upload has ended when it leaves the outbox list (its history entry is written before that).
+    await until(() => second.call('upload:outbox', {}), (o) => o.uploads.length === 0, 30_000);
+    const history = await second.call('history:list', {});
     expect(history.entries[0]).toMatchObject({ runId: queued.runId, outcome: 'uploaded' });
     expect(await readdir(join(dataDir, 'outbox'))).toEqual([]);
   });

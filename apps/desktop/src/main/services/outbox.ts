@@ -21,6 +21,8 @@ export interface UploadPlanInfo {
   disables: number;
   /** externalId → row of the file, for joining results back. */
   rows: Map<string, number>;
+  /** The run an undo undoes (absent for an upload of a file). */
+  undoOf?: string;
 }
 
 export interface OutboxEntry {

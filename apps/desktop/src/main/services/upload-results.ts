@@ -125,7 +125,7 @@ export interface HistoryFacts {
 /** Appends the upload to the history (best effort: a history that cannot be written never fails the upload). */
 export async function writeHistory(dataDir: string, facts: HistoryFacts, outcome: RunOutcome): Promise<void> {
   const { plan } = facts;
-  const sha256 = await sha256File(plan.file.path).catch(() => undefined);
+  const sha256 = plan.file.path ? await sha256File(plan.file.path).catch(() => undefined) : undefined;
   const entry: HistoryEntryInput = {
     runId: facts.runId,
     startedAt: facts.startedAt,
@@ -133,6 +133,7 @@ export async function writeHistory(dataDir: string, facts: HistoryFacts, outcome
     profile: { name: plan.profile.name, version: plan.profile.version },
     ...(facts.feed ? { feed: facts.feed } : {}),
     target: { tenantId: plan.snapshotTarget.tenantId, jobId: plan.snapshotTarget.jobId },
+    ...(plan.undoOf ? { undoOf: plan.undoOf } : {}),
     counts: plan.counts,
     operations: facts.people,
     disables: facts.firstOnly ? 0 : plan.disables,

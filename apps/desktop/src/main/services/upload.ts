@@ -9,7 +9,7 @@
  * upload interrupted by closing the app carries on when the services start again. Before the outbox sends, the
  * preflight runs again: time has passed, and the job may have been paused meanwhile.
  */
-import { planUpload, readHistory, signInDomains, type BulkOperation, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
+import { planUpload, signInDomains, type BulkOperation, type Profile, type RunOutcome, type Snapshot, type SnapshotStore } from '@scimport/core';
 import { t } from '@scimport/messages';
 import {
   DAILY_QUOTAS,
@@ -26,7 +26,7 @@ import {
   type TargetLock,
   type UploadProgress,
 } from '@scimport/transport';
-import type { BudgetView, HistoryView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
+import type { BudgetView, PreflightSummary, PreflightView, ResultRowView, TargetSpec, UploadStatus } from '../../shared/contract';
 import { Connector, isUnreachable, prepareSandbox, type ConnectorContext } from './connection';
 import { heldBackOf, targetIds, type DiffService } from './diff';
 import { fail, toErrorData } from './errors';
@@ -152,7 +152,8 @@ export class UploadService {
     }
   }
 
-  private async begin(
+  /** Starts a run of `ops` (an upload's plan, or an undo's: see UndoService) and sends it in the background. */
+  async begin(
     plan: UploadPlanInfo,
     feed: string | undefined,
     snapshot: Snapshot | undefined,
@@ -170,7 +171,8 @@ export class UploadService {
       target: { ...targetIds(plan.target), cloud: plan.target.kind === 'sandbox' ? 'sandbox' : plan.target.cloud },
       chunks: requests,
       // The feed is kept with the run: a restart records its chunks as this feed's.
-      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: plan.file.name }, ...(feed ? { feed } : {}) },
+      // The target (never a secret) lets an undo of this run go to the same place.
+      meta: { app: 'desktop', profile: { name: profile.name, version: profile.version }, input: { file: plan.file.name }, target: plan.target, ...(feed ? { feed } : {}), ...(plan.undoOf ? { undo: { of: plan.undoOf } } : {}) },
     });
     const id = newId('upload');
     const job: UploadJob = {
@@ -219,8 +221,9 @@ export class UploadService {
 
   private async release(job: UploadJob): Promise<void> {
     if (!job.inOutbox) return;
-    job.inOutbox = false;
+    // Out of the outbox list only once its file is gone: whoever reads the list then finds the folder agrees.
     await this.outbox.remove(job.run.id).catch(() => undefined);
+    job.inOutbox = false;
   }
 
   /** One sending session: until done, paused, cancelled, failed or queued; then the results, the snapshot and history. */
@@ -549,11 +552,6 @@ export class UploadService {
   resultsReport(uploadId: string): { fileName: string; csv: string } {
     const job = this.get(uploadId);
     return { fileName: `results-${job.run.id}.csv`, csv: resultsCsv(this.resultRows(job)) };
-  }
-
-  async historyList(): Promise<HistoryView[]> {
-    const entries = await readHistory(this.ctx.dataDir);
-    return entries.reverse().map((e) => ({ ...e }));
   }
 
   /**

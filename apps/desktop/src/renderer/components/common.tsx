@@ -89,7 +89,7 @@ export function Progress({ label, value, max, children }: { label: string; value
 }
 
 /** Calls `tick` every `ms` while `active`, stopping when it returns true. */
-export function usePolling(active: boolean, tick: () => Promise<boolean | void>, ms = 150): void {
+export function usePolling(active: boolean, tick: () => Promise<boolean | void>, ms = 150, restartOn?: string): void {
   const tickRef = useRef(tick);
   tickRef.current = tick;
   useEffect(() => {
@@ -111,7 +111,8 @@ export function usePolling(active: boolean, tick: () => Promise<boolean | void>,
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-  }, [active, ms]);
+    // `restartOn`: a new thing to follow (another upload) starts the polling again after the last one finished.
+  }, [active, ms, restartOn]);
 }
 
 export function Stat({ label, value, tone }: { label: string; value: number | string; tone?: 'good' | 'bad' | 'warn' }) {

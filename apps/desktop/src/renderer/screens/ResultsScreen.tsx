@@ -2,10 +2,11 @@
  * Results: each person's outcome as the provisioning logs report it — named, in the file's row order, grouped
  * by outcome with failures first and explained — the annotated workbook, and the history of earlier uploads.
  */
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { t, type MessageKey } from '@scimport/messages';
 import { bridge, download, downloadBase64 } from '../client';
 import { Stat, TechnicalDetails, formatDate, usePolling } from '../components/common';
+import { UndoPanel } from '../components/UndoPanel';
 import { useApp } from '../state';
 import type { HistoryView, ResultOutcome, ResultRowView, UploadStatus } from '../../shared/contract';
 
@@ -40,13 +41,25 @@ export function ResultsScreen() {
   const [history, setHistory] = useState<HistoryView[]>([]);
   const [problemsOnly, setProblemsOnly] = useState(false);
   const [saving, setSaving] = useState(false);
+  /** The run whose undo is being previewed. */
+  const [undoing, setUndoing] = useState<string>();
   const filterId = useId();
+  const closeUndo = useCallback(() => setUndoing(undefined), []);
+  // The undo is an upload: this screen follows it like any other, and the history shows it once it ends.
+  const undoStarted = useCallback(
+    (id: string) => {
+      setUndoing(undefined);
+      setStatus(undefined);
+      app.update({ uploadId: id });
+    },
+    [app],
+  );
 
   usePolling(Boolean(uploadId), async () => {
     const s = await bridge.invoke('upload:status', { uploadId: uploadId! });
     setStatus(s);
     return s.state !== 'sending' && s.state !== 'waiting-for-results' && s.state !== 'queued';
-  }, 500);
+  }, 500, uploadId);
 
   useEffect(() => {
     bridge.invoke('history:list', {}).then((h) => setHistory(h.entries), app.report);
@@ -133,6 +146,7 @@ export function ResultsScreen() {
         <p className="lead">{t('app.results.none')}</p>
       )}
       <h2>{t('app.results.history')}</h2>
+      {undoing && <UndoPanel runId={undoing} onClose={closeUndo} onStarted={undoStarted} report={app.report} />}
       {history.length === 0 ? (
         <p className="hint">{t('app.results.historyEmpty')}</p>
       ) : (
@@ -154,11 +168,17 @@ export function ResultsScreen() {
                   {h.file?.name ?? '—'}
                   <p className="hint">{t('app.results.profile', { name: h.profile.name, version: h.profile.version })}</p>
                   {h.feed ? <p className="hint">{t('app.results.feed', { feed: h.feed })}</p> : null}
+                  {h.undoOf ? <p className="hint">{t('app.results.undoOf', { run: h.undoOf })}</p> : null}
                 </td>
                 <td>{h.operations ?? 0}</td>
                 <td>
                   {OUTCOMES[h.outcome] ? t(OUTCOMES[h.outcome]!) : h.outcome}
                   {h.message ? <p className="hint">{h.message}</p> : null}
+                  {h.undoable ? (
+                    <button type="button" onClick={() => setUndoing(h.runId)} disabled={undoing !== undefined}>
+                      {t('app.results.undo')}
+                    </button>
+                  ) : null}
                 </td>
               </tr>
             ))}
