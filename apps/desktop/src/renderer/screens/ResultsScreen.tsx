@@ -2,7 +2,7 @@
  * Results: each person's outcome as the provisioning logs report it — named, in the file's row order, grouped
  * by outcome with failures first and explained — the annotated workbook, and the history of earlier uploads.
  */
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { t, type MessageKey } from '@scimport/messages';
 import { bridge, download, downloadBase64 } from '../client';
 import { Stat, TechnicalDetails, formatDate, usePolling } from '../components/common';
@@ -61,8 +61,14 @@ export function ResultsScreen() {
     return s.state !== 'sending' && s.state !== 'waiting-for-results' && s.state !== 'queued';
   }, 500, uploadId);
 
+  // Only the newest answer is shown: two reads in flight (the screen opening, then the upload ending) may come back
+  // in either order, and an older list would hide the entry the newer one has.
+  const historyRead = useRef(0);
   useEffect(() => {
-    bridge.invoke('history:list', {}).then((h) => setHistory(h.entries), app.report);
+    const read = (historyRead.current += 1);
+    bridge.invoke('history:list', {}).then((h) => {
+      if (read === historyRead.current) setHistory(h.entries);
+    }, app.report);
   }, [status?.state, app.report]);
 
   const saveCopy = async () => {
