@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HistoryEntry, SnapshotStore, bulkIdFor } from '@scimport/core';
 import { type Emulator, startEmulator } from '@scimport/emulator';
 import { MS, cliWithEnv } from './__tests__/harness';
-import { Csv, FEEDS, type Feed, feedProfile } from './__tests__/sample1';
+import { Csv, FEEDS, type Feed, feedProfile } from '../../../test-data/sample1-feeds';
 
 const scimport = cliWithEnv;
 

@@ -18,7 +18,7 @@ import { startEmulator, type Emulator } from '@scimport/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBridgeError, type DiffView, type ProfileData } from '../../shared/contract';
 import { REPO, harness, until, type Harness } from '../../__tests__/services';
-import { Csv, FEEDS, type Feed, feedProfile } from '../../__tests__/sample1';
+import { Csv, FEEDS, type Feed, feedProfile } from '../../../../../test-data/sample1-feeds';
 
 const MS = join(REPO, 'test-data/microsoft');
 const FILES: Record<Feed, string> = { employees: 'sample1-employeeData.csv', contractors: 'sample1-contractorData.csv', interns: 'sample1-internData.csv' };

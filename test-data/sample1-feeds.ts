@@ -1,4 +1,4 @@
-/** Microsoft's sample1 files as three feeds of one job (issue 14's done-when tests). */
+/** Microsoft's sample1 files as three feeds of one job (issue 14): one helper for the CLI's and the app's tests, which run one scenario. */
 
 export const FEEDS = ['employees', 'contractors', 'interns'] as const;
 export type Feed = (typeof FEEDS)[number];
