@@ -47,6 +47,17 @@ describe('scimport transform', () => {
     expect(duplicates[0]!.row).toMatch(/^\d+$/);
   });
 
+  it('prints a warning repeated on every row once, with its rows, and counts what it did not print', async () => {
+    const out = await tempDir();
+    const run = await cli(['transform', join(MS, 'csv-with-1000-records.csv'), '--profile', PROFILE, '--out', out]);
+    expect(run.status).toBe(1);
+    const lines = run.out.split('\n');
+    const notUpn = lines.filter((line) => line.includes('sign-in names are not email-style'));
+    expect(notUpn).toEqual([expect.stringMatching(/^warning rows 2–1001 \(1,000 rows\), D \(UserID\) \[userName\]: 1,000 sign-in names are not email-style/)]);
+    expect(lines.filter((line) => /^(error|warning)/.test(line))).toHaveLength(20);
+    expect(run.out).toMatch(/… and [\d,]+ more findings: errors\.csv lists them all/);
+  });
+
   it('writes the same bulk ids on a re-run (deterministic) and replaces the previous output', async () => {
     const out = await tempDir();
     await writeFile(join(out, 'bulk-0099.json'), '{}');

@@ -4,10 +4,17 @@ import type { Finding } from '@scimport/core';
 export function findingPlace(finding: Finding): string {
   const parts: string[] = [];
   if (finding.sheet) parts.push(`sheet ${finding.sheet}`);
-  if (finding.row !== undefined) parts.push(`row ${finding.row}`);
+  if (finding.repeats) parts.push(`rows ${shortRowList(finding.repeats.rows)} (${finding.repeats.count.toLocaleString('en-US')} rows)`);
+  else if (finding.row !== undefined) parts.push(`row ${finding.row}`);
   const cells = (finding.cells ?? []).map((c) => `${c.letter} (${c.header})`);
   if (cells.length) parts.push(cells.join(' + '));
   return parts.join(', ') || 'file';
+}
+
+/** The first rows of a long list (`2, 4, 6–9, …`): errors.csv's `rows` column has them all. */
+function shortRowList(rows: string): string {
+  const items = rows.split(', ');
+  return items.length <= 4 ? rows : `${items.slice(0, 4).join(', ')}, …`;
 }
 
 export function formatFinding(finding: Finding): string {

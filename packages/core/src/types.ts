@@ -80,6 +80,11 @@ export interface Finding {
    * Never set for secret attributes.
    */
   value?: string;
+  /**
+   * Set on a line that stands for one warning repeated on many rows (errors.csv writes such a warning once; see
+   * pipeline/repeated-warnings.ts): how many rows it concerns and all of them, as `2–1001, 1005`. `row` is the first.
+   */
+  repeats?: { count: number; rows: string };
 }
 
 /** The person a finding is about. */

@@ -123,8 +123,9 @@ async function transformAndReport(io: CliIo, args: TransformArgs): Promise<numbe
     const shown = summary.findings.slice(0, 20);
     for (const finding of shown) io.out(formatFinding(finding) + '\n');
     const total = summary.errors + summary.warnings;
-    if (total > shown.length) {
-      io.out(`… and ${plural(total - shown.length, 'more finding')}: all of them are in errors.csv, or run \`scimport validate\`.\n`);
+    const listed = shown.reduce((sum, finding) => sum + (finding.repeats?.count ?? 1), 0);
+    if (total > listed) {
+      io.out(`… and ${plural(total - listed, 'more finding')}: errors.csv lists them all (a warning repeated on many rows as one line with its rows), or run \`scimport validate\` for each one.\n`);
     }
     const where = summary.sheet ? `${summary.file}, sheet ${summary.sheet}` : summary.file;
     const outDir = resolve(io.cwd, args.out ?? '.');

@@ -2,7 +2,7 @@
  * Validated SCIM users → bulk operations → BulkRequests of at most 50 operations, as Entra's
  * bulkUpload endpoint takes them.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { CoreError } from '../errors';
 import type { BulkOperation, BulkRequest, ScimUser } from '../types';
 import { SCIM_BULK_REQUEST, SCIM_CORE_USER, SCIM_ENTERPRISE_USER } from '../types';
@@ -22,11 +22,20 @@ const BULK_ID_NAMESPACE = Buffer.from('ee4b2ce316cc483585c9716e42c82772', 'hex')
  * same file yields the same bulkIds and results can be joined back to people across runs.
  */
 export function bulkIdFor(externalId: string): string {
-  const bytes = createHash('sha256').update(BULK_ID_NAMESPACE).update(externalId, 'utf8').digest().subarray(0, 16);
+  const bytes = sha256(Buffer.concat([BULK_ID_NAMESPACE, Buffer.from(externalId, 'utf8')])).subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122/9562 variant
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * SHA-256 in one call: `crypto.hash` (Node 20.12 and later) is about three times faster than a Hash object per
+ * id, which showed in the profile of a 100,000-row transform; the Hash object is the fallback for older Node.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash;
+function sha256(data: Buffer): Buffer {
+  return oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
 }
 
 /**

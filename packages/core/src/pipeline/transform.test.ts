@@ -6,6 +6,7 @@ import { loadProfile } from '../profile';
 import type { BulkRequest, Finding } from '../types';
 import { transformFile } from './transform';
 import { managerFirstOrder, type OrderEntry } from './manager-order';
+import { readErrorReport } from '../annotate';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
 const MS = join(REPO, 'test-data', 'microsoft');
@@ -61,7 +62,7 @@ describe('transformFile', () => {
     expect(summary.sent).toHaveLength(summary.operations);
   });
 
-  it('streams every finding in row order to onFinding, keeps only the first N, and writes all to errors.csv', async () => {
+  it('streams every finding in row order to onFinding and keeps the first N lines of errors.csv', async () => {
     const out = await temp();
     const profile = await loadProfile(PROFILE);
     const streamed: Finding[] = [];
@@ -69,11 +70,75 @@ describe('transformFile', () => {
     expect(summary.findings).toHaveLength(10);
     expect(summary.findingsTruncated).toBe(true);
     expect(streamed).toHaveLength(summary.errors + summary.warnings);
+    expect(streamed.some((f) => f.repeats)).toBe(false);
     const rows = streamed.map((f) => f.row ?? 0);
     expect(rows).toEqual([...rows].sort((a, b) => a - b));
-    const report = await readFile(join(out, 'errors.csv'), 'utf8');
-    expect(report.trimEnd().split('\r\n')).toHaveLength(streamed.length + 1);
+    // The kept findings are the report's first lines: a warning on every row is among them once, for all its rows.
+    const notUpn = summary.findings.filter((f) => f.code === 'userName.notUpn');
+    expect(notUpn).toEqual([expect.objectContaining({ row: 2, repeats: { count: 1000, rows: '2\u20131001' } })]);
     expect((await readdir(out)).some((n) => n.startsWith('.scimport-tmp'))).toBe(false);
+  });
+
+  it('writes every error to errors.csv and each warning repeated on many rows once, with all its rows (Microsoft sample, 3,110 findings)', async () => {
+    const profile = await loadProfile(PROFILE);
+    const input = join(MS, 'csv-with-1000-records.csv');
+    const streamed: Finding[] = [];
+    const listening = await temp();
+    await transformFile({ input, profile, outDir: listening, onFinding: (f) => streamed.push(f) });
+    expect(streamed).toHaveLength(3110);
+    // Without a listener the repeats are never spooled: the report must come out the same.
+    const quiet = await temp();
+    const summary = await transformFile({ input, profile, outDir: quiet });
+    const report = await readFile(join(quiet, 'errors.csv'), 'utf8');
+    expect(await readFile(join(listening, 'errors.csv'), 'utf8')).toBe(report);
+
+    const lines = report.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('severity,file,sheet,row,column,header,path,code,message,rows');
+    const errorLines = lines.filter((line) => line.startsWith('error,'));
+    expect(errorLines).toHaveLength(streamed.filter((f) => f.severity === 'error').length);
+    expect(errorLines).toHaveLength(1282);
+    // 1,828 warnings of five kinds: four on more than ten rows (one line each), one on a single row (its own line).
+    const warningLines = lines.filter((line) => line.startsWith('warning,'));
+    expect(warningLines).toHaveLength(5);
+    expect(lines.length).toBe(1 + 1282 + 5);
+    expect(summary.warnings).toBe(1828);
+
+    // Read back, the report gives every finding's row, code and cells again (the annotated copy is made from it).
+    const back: Finding[] = [];
+    for await (const finding of readErrorReport(join(quiet, 'errors.csv'))) back.push(finding);
+    const place = (f: Finding) => `${f.row}|${f.severity}|${f.code}|${(f.cells ?? []).map((c) => c.letter).join(';')}`;
+    expect(back.map(place).sort()).toEqual(streamed.map(place).sort());
+    const backRows = back.map((f) => f.row ?? 0);
+    expect(backRows).toEqual([...backRows].sort((a, b) => a - b));
+    const country = back.filter((f) => f.code === 'country.notIso');
+    expect(country).toHaveLength(196);
+    expect(country[0]!.message).toMatch(/^Country UK is not a country code Entra accepts \(196 people\)\. Use GB/);
+  });
+
+  it('keeps a line per row for a warning on ten rows or fewer', async () => {
+    const dir = await temp();
+    const input = join(dir, 'eleven.csv');
+    const profile = await loadProfile(PROFILE);
+    const [header, ...body] = (await readFile(join(MS, 'csv-with-1000-records.csv'), 'utf8')).split(/\r?\n/).filter(Boolean);
+    const columns = header!.split(',');
+    const country = columns.indexOf('CountryCode');
+    const id = columns.indexOf('WorkerID');
+    // 21 distinct people, all in the US but for 10 in `XX` (kept row by row) and 11 in `ZZ` (one line).
+    const rows = body.slice(0, 21).map((line, i) => {
+      const cells = line.split(',');
+      cells[id] = String(90_000 + i);
+      cells[country] = i < 10 ? 'XX' : 'ZZ';
+      return cells.join(',');
+    });
+    await writeFile(input, [header, ...rows].join('\n') + '\n');
+    const summary = await transformFile({ input, profile: { ...profile, tests: [] }, outDir: dir });
+    const countryFindings = summary.findings.filter((f) => f.code === 'country.notIso');
+    expect(countryFindings.filter((f) => f.value === 'XX')).toHaveLength(10);
+    expect(countryFindings.filter((f) => !f.repeats && f.value === undefined)).toHaveLength(0);
+    const zz = countryFindings.filter((f) => f.repeats);
+    expect(zz).toHaveLength(1);
+    expect(zz[0]).toMatchObject({ row: 12, repeats: { count: 11, rows: '12\u201322' } });
+    expect(zz[0]!.message).toMatch(/^Country ZZ .*\(11 people\)/);
   });
 
   it('gives the same output on worker threads as in-process', async () => {

@@ -1,23 +1,25 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open, stat, writeFile } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { CoreError, isCoreError } from '../errors';
-import { SCIM_BULK_REQUEST, type ColumnInfo, type Finding, type SourceRow } from '../types';
+import { type ColumnInfo, type Finding, type SourceRow } from '../types';
 import type { Profile } from '../profile';
 import { openTable } from '../read';
 import { compileMapping, type MappingLimits } from '../mapping';
 import { FileChecks, errorReportHeader, errorReportLine } from '../validate';
 import { suggest } from '../validate/suggest';
+import { groupWordsNeedMessage } from '../validate/group';
 import { t } from '@scimport/messages';
-import { MAX_BULK_OPERATIONS, bulkFileName, toOperation } from '../bulk';
+import { bulkFileName, toOperation } from '../bulk';
 import { InProcessRowMapper, type RowMapper, type RowMapperSetup, type RowResult } from './row-mapper';
 import { WorkerPoolRowMapper, needsWatchdog } from './worker-pool';
 import { managerFirstOrder, type OrderEntry } from './manager-order';
 import { createWorkDir, isNoSpace, noSpaceError, publishOutput, releaseWorkDir } from './work-dir';
 import { PRIVATE_FILE_MODE } from '../private-files';
+import { RepeatedWarnings } from './repeated-warnings';
+import { Spool, spoolLines } from './spool';
+import { writeBulkFiles } from './bulk-files';
 
 /** Options of one transform: a file and a profile in, bulk requests and findings out. */
 export interface TransformOptions {
@@ -66,7 +68,10 @@ export interface TransformSummary {
   warnings: number;
   requests: number;
   operations: number;
-  /** The first `keepFindings` findings in row order (all of them go to errors.csv and `onFinding`). */
+  /**
+   * The first `keepFindings` lines of errors.csv, in row order: every error, and each warning repeated on many
+   * rows as one line for all of them (`repeats`). `onFinding` gets every finding, one by one.
+   */
   findings: Finding[];
   findingsTruncated: boolean;
   /** externalId → the row it came from, for every user written to the bulk files, in upload order. */
@@ -117,83 +122,18 @@ async function chooseMapper(options: TransformOptions, setup: RowMapperSetup, lo
   }
 }
 
-/** Characters of spool text gathered before one write: a write per line costs more than the line. */
-const SPOOL_FLUSH_CHARS = 64 * 1024;
-
 /**
- * A spool file written in large pieces. `push` returns a promise only when it wrote (and the stream's
- * buffer was full, so memory stays flat); the caller awaits it then, and skips the await otherwise.
+ * A per-row finding in the spool: its row, a tab, its repeated-warning kind (empty for an error), a tab, then
+ * either `J` and the finding as JSON (when the caller wants the findings themselves, or for the first few, which
+ * the summary keeps) or its error-report line — `R` and the line as it is, or `Q` and the line as a JSON string
+ * when it holds a line break (every record stays on one spool line).
  */
-class Spool {
-  private pending: string[] = [];
-  private size = 0;
-  /** The stream's failure (a full disk), kept so that no write waits for a 'drain' that will never come. */
-  private failure: Error | undefined;
-  private readonly failed: Promise<never>;
-
-  constructor(private readonly stream: WriteStream) {
-    this.failed = new Promise<never>((_, reject) => {
-      stream.on('error', (error) => {
-        this.failure ??= error;
-        reject(error);
-      });
-    });
-    this.failed.catch(() => undefined);
-  }
-
-  push(text: string): Promise<void> | undefined {
-    this.pending.push(text);
-    this.size += text.length;
-    return this.size >= SPOOL_FLUSH_CHARS ? this.flush() : undefined;
-  }
-
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    if (this.failure) throw this.failure;
-    const text = this.pending.join('');
-    this.pending = [];
-    this.size = 0;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.failed]);
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.flush();
-    } finally {
-      this.stream.end();
-      // finished() also settles for a stream that already failed, where 'finish' never comes.
-      await finished(this.stream);
-    }
-    if (this.failure) throw this.failure;
-  }
-}
-
-/**
- * A per-row finding in the spool: its row, a tab, then either `J` and the finding as JSON (when the
- * caller wants the findings themselves) or its error-report line — `R` and the line as it is, or `Q`
- * and the line as a JSON string when it holds a line break (every record stays on one spool line).
- */
-function findingRecord(finding: Finding, asObject: boolean): string {
-  const row = finding.row ?? 0;
-  if (asObject) return `${row}\tJ${JSON.stringify(finding)}\n`;
+function findingRecord(finding: Finding, kind: number | undefined, asObject: boolean): string {
+  const head = `${finding.row ?? 0}\t${kind ?? ''}\t`;
+  if (asObject) return `${head}J${JSON.stringify(finding)}\n`;
   const line = errorReportLine(finding);
   const body = line.slice(0, -2);
-  return /[\r\n]/.test(body) ? `${row}\tQ${JSON.stringify(line)}\n` : `${row}\tR${body}\n`;
-}
-
-/** The lines of a spool file (no line holds a line break of its own: see findingRecord). */
-async function* spoolLines(path: string): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-    const text = rest + (chunk as string);
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      yield text.slice(start, end);
-      start = end + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest) yield rest;
+  return /[\r\n]/.test(body) ? `${head}Q${JSON.stringify(line)}\n` : `${head}R${body}\n`;
 }
 
 /**
@@ -228,8 +168,9 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
   // so the spool holds their report lines rather than whole findings to parse back.
   const findingObjects = options.onFinding !== undefined;
   const keep = options.keepFindings ?? DEFAULT_KEEP_FINDINGS;
-  /** The first `keep` per-row findings: no later one can be among the kept. */
-  const keptRowFindings: Finding[] = [];
+  /** Per-row findings spooled as whole findings so far: the first `keep` are, for the summary to keep. */
+  let spooledObjects = 0;
+  const repeated = new RepeatedWarnings();
   let errors = 0;
   let warnings = 0;
   const fileChecks = new FileChecks();
@@ -271,9 +212,13 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
         for (const id of ids) heldBack.add(id);
       }
       for (const finding of result.findings) {
-        // A copy through JSON, as the spool would give it back (no undefined keys, no shared cell lists).
-        if (keptRowFindings.length < keep) keptRowFindings.push(JSON.parse(JSON.stringify(finding)) as Finding);
-        const full = rowFindings.push(findingRecord(finding, findingObjects));
+        const kind = repeated.add(finding, 'row');
+        // A warning past the first few of its kind is written as part of one line for the kind (see
+        // repeated-warnings.ts): unless a listener wants every finding, it is only counted, never spooled.
+        if (kind && !kind.listed && !findingObjects) continue;
+        const asObject = findingObjects || spooledObjects < keep;
+        if (asObject) spooledObjects++;
+        const full = rowFindings.push(findingRecord(finding, kind?.kind, asObject));
         if (full) await full;
       }
     }
@@ -314,11 +259,21 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
     const order = managerFirstOrder(toSend);
     // The cross-row findings can be as many as the rows: they are built one at a time as they are
     // written, already in row order, and merged with the few others as a stable sort would place them.
-    const fileFindings = mergeSorted([
-      [...noDataRows(rows, table.file, table.sheet, table.headerRow), ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet), ...table.findings].sort(byRow),
-      fileChecks.findingsInRowOrder(),
-      order.findings(table.file, table.sheet).sort(byRow),
-    ]);
+    const fewFileFindings = [
+      ...noDataRows(rows, table.file, table.sheet, table.headerRow),
+      ...unknownColumns(compiled.referencedHeaders, table.columns, table.file, table.sheet),
+      ...table.findings,
+      ...order.findings(table.file, table.sheet),
+    ].sort(byRow);
+    // A first pass counts the repeated warnings among them (a manager missing from the file, on every row),
+    // so that each kind's one line can be written at its first row, complete, on the second. It needs no
+    // duplicates (errors) and no sentences but those a group's words are made of.
+    for (const finding of mergeSorted([fewFileFindings, fileChecks.findingsInRowOrder({ warningsOnly: true, worded: groupWordsNeedMessage })])) {
+      repeated.add(finding, 'file');
+    }
+    // The second pass words only what is written one by one (or wanted by the listener).
+    const worded = findingObjects ? undefined : (code: string) => !repeated.allCollapsed(code, 'file');
+    const fileFindings = mergeSorted([fewFileFindings, fileChecks.findingsInRowOrder(worded ? { worded } : {})]);
     let pendingFileFinding = fileFindings.next();
 
     const kept: Finding[] = [];
@@ -333,31 +288,47 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
         const full = report?.push(line ?? errorReportLine(finding));
         if (full) await full;
       };
-      let index = 0;
+      /**
+       * A finding of a repeated-warning kind: the listener still gets it; the report and the summary get the
+       * kind's one line, at its first finding (its first row), and nothing for the others.
+       */
+      const emitRepeated = async (kind: number, finding: () => Finding | undefined): Promise<void> => {
+        const one = options.onFinding ? finding() : undefined;
+        if (one) options.onFinding!(one);
+        for (const line of repeated.take(kind)) {
+          if (kept.length < keep) kept.push(line);
+          const full = report?.push(errorReportLine(line));
+          if (full) await full;
+        }
+      };
       const fileFinding = async (row: number) => {
         while (!pendingFileFinding.done && (pendingFileFinding.value.row ?? 0) <= row) {
           const finding = pendingFileFinding.value;
+          const kind = repeated.kindOf(finding, 'file');
           pendingFileFinding = fileFindings.next();
           if (finding.severity === 'error') errors++;
           else warnings++;
-          await emit(finding, undefined);
+          if (kind !== undefined && repeated.collapsed(kind)) await emitRepeated(kind, () => finding);
+          else await emit(finding, undefined);
         }
       };
       for await (const record of spoolLines(findingsPath)) {
         if (!record) continue;
         const tab = record.indexOf('\t');
+        const tab2 = record.indexOf('\t', tab + 1);
         await fileFinding(Number(record.slice(0, tab)));
-        const kind = record[tab + 1];
-        const body = record.slice(tab + 2);
-        if (kind === 'J') {
+        const kindText = record.slice(tab + 1, tab2);
+        const type = record[tab2 + 1];
+        const body = record.slice(tab2 + 2);
+        const kind = kindText === '' ? undefined : Number(kindText);
+        if (kind !== undefined && repeated.collapsed(kind)) {
+          await emitRepeated(kind, () => (type === 'J' ? (JSON.parse(body) as Finding) : undefined));
+        } else if (type === 'J') {
           await emit(JSON.parse(body) as Finding, undefined);
         } else {
-          const finding = keptRowFindings[index];
-          if (finding && kept.length < keep) kept.push(finding);
-          const full = report?.push(kind === 'Q' ? (JSON.parse(body) as string) : body + '\r\n');
+          const full = report?.push(type === 'Q' ? (JSON.parse(body) as string) : body + '\r\n');
           if (full) await full;
         }
-        index++;
       }
       await fileFinding(Infinity);
     } finally {
@@ -466,77 +437,6 @@ function managerOf(user: Record<string, unknown>): string | undefined {
 }
 
 /**
- * Cut the spooled operations into bulk files in the given order. Each operation is already JSON, so a
- * request is its envelope around the joined operations; a few files are written at once.
- */
-async function writeBulkFiles(workDir: string, usersPath: string, entries: OrderEntry[], profile: Profile): Promise<number> {
-  const chunkSize = profile.output?.chunkSize ?? MAX_BULK_OPERATIONS;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_BULK_OPERATIONS) {
-    throw new CoreError('INVALID_ARGUMENT', `output.chunkSize must be a whole number from 1 to ${MAX_BULK_OPERATIONS}; it is ${chunkSize}.`);
-  }
-  const failOnErrors = profile.output?.failOnErrors;
-  const tail = failOnErrors === undefined ? ']}\n' : `],"failOnErrors":${JSON.stringify(failOnErrors)}}\n`;
-  const head = `{"schemas":${JSON.stringify([SCIM_BULK_REQUEST])},"Operations":[`;
-  let requests = 0;
-  const writing = new Set<Promise<void>>();
-  const flush = async (ops: string[]) => {
-    requests++;
-    const write = writeFile(join(workDir, bulkFileName(requests)), head + ops.join(',') + tail, { encoding: 'utf8', mode: PRIVATE_FILE_MODE }).finally(() => writing.delete(write));
-    writing.add(write);
-    if (writing.size >= BULK_WRITES_AT_ONCE) await Promise.race(writing);
-  };
-  const reader = await SpoolReader.open(usersPath);
-  try {
-    let ops: string[] = [];
-    for (const entry of entries) {
-      // Drop the spool line's newline.
-      ops.push(await reader.read(entry.offset, entry.length - 1));
-      if (ops.length === chunkSize) {
-        await flush(ops);
-        ops = [];
-      }
-    }
-    if (ops.length) await flush(ops);
-    await Promise.all(writing);
-  } finally {
-    await reader.close();
-  }
-  return requests;
-}
-
-/**
- * Reads spooled records by offset through a 1 MB window. Records come in (depth, row) order, so within a
- * level of the reporting tree offsets only grow: nearly every read is served from the window, instead of
- * one disk round trip per user.
- */
-class SpoolReader {
-  private static readonly WINDOW = 1024 * 1024;
-  private buffer = Buffer.alloc(SpoolReader.WINDOW);
-  private start = 0;
-  private end = 0;
-
-  private constructor(private readonly handle: Awaited<ReturnType<typeof open>>) {}
-
-  static async open(path: string): Promise<SpoolReader> {
-    return new SpoolReader(await open(path, 'r'));
-  }
-
-  async read(offset: number, length: number): Promise<string> {
-    if (offset < this.start || offset + length > this.end) {
-      if (length > this.buffer.length) this.buffer = Buffer.alloc(length);
-      const { bytesRead } = await this.handle.read(this.buffer, 0, this.buffer.length, offset);
-      this.start = offset;
-      this.end = offset + bytesRead;
-    }
-    return this.buffer.toString('utf8', offset - this.start, offset - this.start + length);
-  }
-
-  close(): Promise<void> {
-    return this.handle.close();
-  }
-}
-
-/**
  * Merges findings each sorted by row into one sequence sorted by row; on the same row, earlier sources
  * first (what a stable sort of the sources one after the other gives).
  */
@@ -561,6 +461,3 @@ function* mergeSorted(sources: Iterable<Finding>[]): Generator<Finding> {
 function byRow(a: Finding, b: Finding): number {
   return (a.row ?? 0) - (b.row ?? 0);
 }
-
-/** Bulk files written at once: each is an open, a write and a close on libuv's thread pool. */
-const BULK_WRITES_AT_ONCE = 16;

@@ -3,7 +3,7 @@
  * point outside the file. Only identifiers, row locations and each row's name (packed) are kept, so memory
  * stays small and linear in the number of rows.
  */
-import { t, type MessageKey, type MessageValues } from '@scimport/messages';
+import { t, type MessageKey } from '@scimport/messages';
 import type { CellRef, Finding, FindingPerson, ScimUser } from '../types';
 import { SCIM_ENTERPRISE_USER } from '../types';
 import { CoreError } from '../errors';
@@ -169,6 +169,14 @@ function managerOf(user: ScimUser): string | undefined {
  * row came from one file and sheet) and by the order they were added (`add` returns that index;
  * `rejectedIndexes` returns the rejected ones), which works across files.
  */
+/** What `FileChecks.findingsInRowOrder` may leave out. */
+export interface FileFindingsOptions {
+  /** Only the warnings (managers), not the duplicate errors: for a caller that counts repeated warnings. */
+  warningsOnly?: boolean;
+  /** Whether a finding of `code` needs its message; one that does not gets '' (saves wording it). Default: all do. */
+  worded?: (code: string) => boolean;
+}
+
 export class FileChecks {
   /**
    * Where each row came from, kept compactly since there is one per row: the row numbers as small
@@ -242,17 +250,19 @@ export class FileChecks {
   /**
    * The findings of `finish`, in the same order, each built only when it is reached: a file where
    * every row names a manager from elsewhere gets as many findings as rows, and a caller that writes
-   * them out one by one then never holds them all.
+   * them out one by one then never holds them all. `options` leaves out what a caller does not need (see
+   * FileFindingsOptions): wording a message is most of the cost.
    */
-  *findingsInRowOrder(): Generator<Finding> {
+  *findingsInRowOrder(options: FileFindingsOptions = {}): Generator<Finding> {
     const result = this.decide();
+    const worded = options.worded ?? (() => true);
     if (result.findings) {
-      yield* result.findings;
+      for (const finding of result.findings) if (!options.warningsOnly || finding.severity === 'warning') yield finding;
       return;
     }
     // Duplicates are few and decided up front; manager findings, one per row at most, are decided
     // here in index order, so nothing per row is held for them. On a row, duplicates come first.
-    const duplicateIndexes = [...result.duplicates.keys()].sort((a, b) => a - b);
+    const duplicateIndexes = options.warningsOnly ? [] : [...result.duplicates.keys()].sort((a, b) => a - b);
     let d = 0;
     let m = 0;
     while (d < duplicateIndexes.length || m < this.managerIndexes.length) {
@@ -261,7 +271,7 @@ export class FileChecks {
         for (const make of result.duplicates.get(nextDuplicate)!) yield make();
         d++;
       } else {
-        const finding = this.managerFinding(this.managerIndexes[m]!, this.managerValues[m]!, result.rejected);
+        const finding = this.managerFinding(this.managerIndexes[m]!, this.managerValues[m]!, result.rejected, worded);
         if (finding) yield finding;
         m++;
       }
@@ -269,16 +279,16 @@ export class FileChecks {
   }
 
   /** `manager.notInFile` or `manager.rejected` for a row naming a manager, or none. */
-  private managerFinding(index: number, value: string, rejected: Set<number>): Finding | undefined {
+  private managerFinding(index: number, value: string, rejected: Set<number>, worded: (code: string) => boolean): Finding | undefined {
     const entry = this.externalIds.get(value.toLowerCase());
     if (entry === undefined) {
-      const header = this.fieldOf('manager.value', this.cells[index]?.manager ?? NO_CELLS);
-      return this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH, 'finding.manager.notInFile', { value: shorten(value), header }, value);
+      const word = () => t('finding.manager.notInFile', { value: shorten(value), header: this.fieldOf('manager.value', this.cells[index]?.manager ?? NO_CELLS) });
+      return this.finding(index, 'warning', 'manager.notInFile', MANAGER_PATH, worded('manager.notInFile') ? word() : '', value);
     }
     const list = rowsOf(entry);
     if (list.every((i) => rejected.has(i) || this.erroneous.has(i))) {
-      return this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH, 'finding.manager.rejected',
-        { value: shorten(value), others: this.describeRows(list, index) }, value);
+      const word = () => t('finding.manager.rejected', { value: shorten(value), others: this.describeRows(list, index) });
+      return this.finding(index, 'warning', 'manager.rejected', MANAGER_PATH, worded('manager.rejected') ? word() : '', value);
     }
     return undefined;
   }
@@ -306,7 +316,7 @@ export class FileChecks {
             if (entry.mixedCase) others = t('finding.rows.mixedCase', { list: others });
             // The employee id is said by its column's header (WorkerID), as HR calls it.
             const field = this.fieldOf(path, this.cells[index]?.[path] ?? NO_CELLS);
-            return this.finding(index, 'error', code, path, key, { field, value, others }, entry.shown);
+            return this.finding(index, 'error', code, path, t(key, { field, value, others }), entry.shown);
           });
         }
       }
@@ -345,9 +355,9 @@ export class FileChecks {
     return field;
   }
 
-  private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, key: MessageKey, values: MessageValues, value: string): Finding {
+  private finding(index: number, severity: Finding['severity'], code: ValidationCode, path: string, message: string, value: string): Finding {
     const loc = this.rows.at(index);
-    const finding: Finding = { severity, code, path, message: t(key, values), file: loc.file };
+    const finding: Finding = { severity, code, path, message, file: loc.file };
     if (loc.sheet !== undefined) finding.sheet = loc.sheet;
     finding.row = loc.row;
     const cells = this.cells[index];

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../types';
 import { loadProfile } from '../profile';
 import { transformFile } from '../pipeline';
-import { FindingGrouper, groupFindings, type FindingGroup } from './group';
+import { FindingGrouper, groupFindings, groupWordsNeedMessage, type FindingGroup } from './group';
 
 const DATA = new URL('../../../../test-data/', import.meta.url);
 const SAMPLE = fileURLToPath(new URL('microsoft/csv-with-1000-records.csv', DATA));
@@ -153,5 +153,16 @@ describe('FindingGrouper', () => {
     const [group] = groupFindings([dup(4), dup(9)]);
     expect(group!.title).toBe('Personnel number 7 is on 2 rows, all for Ada Lovelace');
     expect(group!.advice).toBe('Keep one row for Ada Lovelace and remove the others; none of these rows is sent until then.');
+  });
+
+  it('words the codes it knows without their findings’ own sentences (a caller may leave them unworded)', () => {
+    const codes = ['externalId.duplicate', 'userName.duplicate', 'country.notIso', 'userName.notUpn', 'manager.notInFile', 'manager.rejected', 'entry.notWork', 'manager.self'];
+    for (const code of codes) {
+      expect(groupWordsNeedMessage(code)).toBe(false);
+      const [group] = groupFindings([finding({ code, path: 'x', value: 'V', row: 2, message: '' }), finding({ code, path: 'x', value: 'V', row: 3, message: '' })]);
+      expect(group!.title, code).not.toBe('');
+      expect(group!.advice, code).not.toBe('');
+    }
+    expect(groupWordsNeedMessage('phone.notE164')).toBe(true);
   });
 });

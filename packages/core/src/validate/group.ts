@@ -82,6 +82,18 @@ const BY_CODE_WORDS: Readonly<Record<string, { title: MessageKey; advice: Messag
   'manager.notInFile': { title: 'finding.group.manager.notInFile.title', advice: 'finding.group.manager.notInFile.advice' },
   'manager.rejected': { title: 'finding.group.manager.rejected.title', advice: 'finding.group.manager.rejected.advice' },
 };
+/**
+ * Whether a group of `code` is worded from its first finding's own sentence (a code without words of its own), so
+ * a caller building findings only to group them must word them.
+ */
+export function groupWordsNeedMessage(code: string): boolean {
+  return !OWN_WORDS.has(code);
+}
+/** The codes `FindingGrouper.words` words itself (its switch): keep the two in step. */
+const OWN_WORDS: ReadonlySet<string> = new Set([
+  'externalId.duplicate', 'userName.duplicate', 'country.notIso', 'userName.notUpn', 'manager.notInFile', 'manager.rejected', 'entry.notWork', 'manager.self',
+]);
+
 /** Distinct values remembered per group, for titles such as "(1684, 1405 and 140 more)". */
 const MAX_VALUES = 10_000;
 const VALUES_IN_TITLE = 3;
@@ -107,7 +119,8 @@ interface Building {
   alsoUserName?: string;
 }
 
-function keyOf(f: Finding): string {
+/** What ties findings into one group (see FindingGroup.id): the same problem, whatever row it is on. */
+export function groupKey(f: Finding): string {
   const base = `${f.severity}:${f.code}`;
   // A problem of the whole file (a header, the mapping): each distinct sentence is its own problem.
   if (f.row === undefined) return `${base}:${f.message}`;
@@ -160,7 +173,7 @@ export class FindingGrouper {
 
   add(finding: Finding): void {
     this.added++;
-    let key = keyOf(finding);
+    let key = groupKey(finding);
     let group = this.building.get(key);
     if (!group && this.building.size >= this.maxGroups) {
       // Bounded: a file with 50,000 duplicated ids does not make 50,000 groups.

@@ -4,7 +4,11 @@
 import type { Finding } from '../types';
 import { csvCell } from '../formula';
 
-const HEADER = ['severity', 'file', 'sheet', 'row', 'column', 'header', 'path', 'code', 'message'] as const;
+/**
+ * `rows` comes last (readers that know only the first nine columns keep working): it is filled only on a line that
+ * stands for a warning repeated on many rows, and lists them all (`2–1001, 1005`).
+ */
+const HEADER = ['severity', 'file', 'sheet', 'row', 'column', 'header', 'path', 'code', 'message', 'rows'] as const;
 const BOM = '\uFEFF';
 const EOL = '\r\n';
 /**
@@ -15,7 +19,7 @@ const cell = (text: string): string => csvCell(text);
 
 /**
  * The findings as CSV text with the columns severity, file, sheet, row, column, header, path, code,
- * message. A finding fed by several cells lists their letters and headers separated by "; ". Lines end
+ * message, rows. A finding fed by several cells lists their letters and headers separated by "; ". Lines end
  * in CRLF (RFC 4180) and the text starts with a UTF-8 byte order mark so Excel shows accents correctly.
  */
 export function errorReportCsv(findings: Finding[]): string {
@@ -41,6 +45,7 @@ export function errorReportLine(f: Finding): string {
         f.path ?? '',
         f.code,
         f.message,
+        f.repeats?.rows ?? '',
       ]
         .map(cell)
         .join(',') + EOL

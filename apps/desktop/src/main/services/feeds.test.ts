@@ -23,6 +23,11 @@ import { Csv, FEEDS, type Feed, feedProfile } from '../../../../../test-data/sam
 const MS = join(REPO, 'test-data/microsoft');
 const FILES: Record<Feed, string> = { employees: 'sample1-employeeData.csv', contractors: 'sample1-contractorData.csv', interns: 'sample1-internData.csv' };
 const run = promisify(execFile);
+/**
+ * Eleven `scimport` processes started through tsx (about 3 s each before any work), then the same uploads through
+ * the services: on a busy 2-core machine the CLI half alone took over a minute (a CI run timed out at 60 s).
+ */
+const CLI_STEPS_TIMEOUT_MS = 300_000;
 
 let emu: Emulator;
 let scratch: string;
@@ -114,9 +119,11 @@ describe('three sample1 files as three feeds: the app leaves the snapshot the CL
     }
     cliSnapshot = await loadFrom(dataDir);
     expect(cliSnapshot.size).toBeGreaterThan(400);
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 
   it('through the app, with the same snapshot', async () => {
+    // The files are the ones the CLI's run chose: without them there is nothing to compare.
+    expect(chosen).toHaveLength(9);
     emu.reset();
     const h: Harness = await harness({ sandboxEndpoint: async () => emu, poll: { sandbox: { intervalMs: 50, minutes: 1 }, tenant: { intervalMs: 50, minutes: 1 } } });
     try {
@@ -153,7 +160,7 @@ describe('three sample1 files as three feeds: the app leaves the snapshot the CL
     } finally {
       await h.close();
     }
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 });
 
 /** Opens a file, checks it with the profile and compares it with the sandbox, as the app's screens do. */

@@ -145,7 +145,7 @@ export class ValidationService {
     return true;
   }
 
-  /** The error report the core wrote (every finding, for Excel). */
+  /** The error report the core wrote, for Excel: every error, and each warning repeated on many rows once with its rows. */
   async report(jobId: string): Promise<{ fileName: string; csv: string }> {
     const job = this.get(jobId);
     if (job.state !== 'done') fail('REFUSED', 'The check has not finished yet; export the error report once it is done.');
