@@ -1,5 +1,6 @@
 import { runCli } from './cli';
-import { processIo } from './io';
+import { endQuietlyOnClosedPipe, processIo } from './io';
 
+endQuietlyOnClosedPipe();
 const status = await runCli(process.argv.slice(2), processIo());
 process.exitCode = status;

@@ -33,6 +33,23 @@ describe('federated credential checks', () => {
     expect(check).toMatchObject({ ok: false, aadsts, description: expect.stringMatching(words) });
   });
 
+  it('accepts a token signed by any of the keys trusted for the issuer (a JWKS, a key rollover), and refuses one signed by none', async () => {
+    const pem = (k: typeof key) => k.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rollover = new FederationTrust([
+      { issuer: ISSUER, subject: SUBJECT, publicKeyPem: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+      { issuer: ISSUER, subject: SUBJECT, publicKeyPem: pem(other) },
+      { issuer: ISSUER, subject: SUBJECT, publicKeyPem: pem(key) },
+    ]);
+    expect(await rollover.verify(token({ jti: 'b1' }), NOW)).toEqual({ ok: true });
+    expect(rollover.accepted).toHaveLength(1);
+    // Expired stays expired, whichever key is tried first.
+    expect(await rollover.verify(token({ exp: NOW / 1000 - 600 }), NOW)).toMatchObject({ ok: false, aadsts: 700024 });
+    const stranger = new FederationTrust([{ issuer: ISSUER, subject: SUBJECT, publicKeyPem: pem(other) }, { issuer: ISSUER, subject: SUBJECT, publicKeyPem: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString() }]);
+    expect(await stranger.verify(token({}), NOW)).toMatchObject({ ok: false, aadsts: 50013, description: expect.stringMatching(/not signed by a key of the issuer/) });
+  });
+
   it('tells a federated assertion from a certificate assertion by its issuer, and refuses bad options in words', () => {
     expect(trust.claimsOutsideIssuer(token({}), 'app-id')).toBe(true);
     expect(trust.claimsOutsideIssuer(token({ iss: 'APP-ID' }), 'app-id')).toBe(false);

@@ -20,7 +20,8 @@ export interface FederatedCredentialOptions {
   audience?: string;
   /**
    * The issuer's public signing key (PEM). Entra fetches it from the issuer's JWKS; the sandbox is told it, so a
-   * test can sign with a key it generated and nothing leaves the machine.
+   * test can sign with a key it generated and nothing leaves the machine. For an issuer with several keys (a JWKS),
+   * give one credential per key with the same issuer, subject and audience: any of them may sign.
    */
   publicKeyPem: string;
 }
@@ -98,30 +99,46 @@ export class FederationTrust {
       return { ok: false, aadsts: 700213, description: `No matching federated identity record found for presented assertion subject '${sub}'. Check the subject of the federated credential (branch, environment or service account).` };
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    const trust = bySubject.find((t) => audiences.includes(t.audience));
-    if (!trust) {
+    const trusts = bySubject.filter((t) => audiences.includes(t.audience));
+    if (trusts.length === 0) {
       return { ok: false, aadsts: 700212, description: `No matching federated identity record found for presented assertion audience '${audiences.join(', ')}'. Request the token with audience ${bySubject[0]?.audience}.` };
     }
-    try {
-      await jwtVerify(assertion, trust.key, {
-        issuer: trust.issuer,
-        subject: trust.subject,
-        audience: trust.audience,
-        requiredClaims: ['exp'],
-        // Entra allows five minutes of clock skew for client assertions.
-        clockTolerance: 300,
-        currentDate: new Date(now),
-      });
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired || (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf')) {
-        return { ok: false, aadsts: 700024, description: 'Client assertion is not within its valid time range.' };
+    // An issuer publishes several signing keys (its JWKS, during a key rollover): the assertion passes when one of them signed it.
+    let refusal: AssertionCheck | undefined;
+    for (const trust of trusts) {
+      const check = await verifyWith(assertion, trust, iss, now);
+      if (check.ok) {
+        this.accepted.push({ issuer: iss, subject: sub, jti: typeof claims.jti === 'string' ? claims.jti : undefined, at: now });
+        return check;
       }
-      if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-        return { ok: false, aadsts: 50013, description: `Assertion failed signature validation: it was not signed by a key of the issuer '${iss}'.` };
-      }
-      return { ok: false, aadsts: 50027, description: 'JWT token is invalid or malformed: the client_assertion could not be verified.' };
+      // A refusal other than the signature (expired, malformed) holds whichever key signed it.
+      if (check.aadsts !== 50013) return check;
+      refusal = check;
     }
-    this.accepted.push({ issuer: iss, subject: sub, jti: typeof claims.jti === 'string' ? claims.jti : undefined, at: now });
+    return refusal as AssertionCheck;
+  }
+}
+
+async function verifyWith(assertion: string, trust: Trust, iss: string, now: number): Promise<AssertionCheck> {
+  try {
+    await jwtVerify(assertion, trust.key, {
+      issuer: trust.issuer,
+      subject: trust.subject,
+      audience: trust.audience,
+      requiredClaims: ['exp'],
+      // Entra allows five minutes of clock skew for client assertions.
+      clockTolerance: 300,
+      currentDate: new Date(now),
+    });
     return { ok: true };
+  } catch (error) {
+    // The signature is checked before the claims, so a time-range refusal means this key did sign it.
+    if (error instanceof joseErrors.JWTExpired || (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf')) {
+      return { ok: false, aadsts: 700024, description: 'Client assertion is not within its valid time range.' };
+    }
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) {
+      return { ok: false, aadsts: 50013, description: `Assertion failed signature validation: it was not signed by a key of the issuer '${iss}'.` };
+    }
+    return { ok: false, aadsts: 50027, description: 'JWT token is invalid or malformed: the client_assertion could not be verified.' };
   }
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Profile, isCoreError, snapshotKeyFromEnv } from '@scimport/core';
-import { SANDBOX_DEFAULTS, SANDBOX_TIME_SCALE, startEmulator, type Emulator } from '@scimport/emulator';
+import { SANDBOX_DEFAULTS, SANDBOX_TIME_SCALE, startEmulator, type Emulator, type EmulatorOptions } from '@scimport/emulator';
 import {
   CLOUDS,
   FEDERATED_ENV,
@@ -445,8 +445,11 @@ async function probeSandbox(credential: Credential, target: RunTarget): Promise<
   return info ? { timeScale: info.timeScale, ...(info.logDelayMs ? { logDelayMs: info.logDelayMs } : {}) } : undefined;
 }
 
-/** Start the sandbox emulator on its state folder (locked for this process; the lock goes with close()). */
-export async function startSandbox(stateDir: string, port?: number, timeScale?: number): Promise<Emulator> {
+/**
+ * Start the sandbox emulator on its state folder (locked for this process; the lock goes with close()). `signIn`
+ * lets `scimport emulator` also trust a federated issuer and serve a managed-identity endpoint.
+ */
+export async function startSandbox(stateDir: string, port?: number, timeScale?: number, signIn: Pick<EmulatorOptions, 'federatedCredentials' | 'managedIdentity'> = {}): Promise<Emulator> {
   let release: () => Promise<void>;
   try {
     release = await lockSandbox(stateDir);
@@ -456,12 +459,13 @@ export async function startSandbox(stateDir: string, port?: number, timeScale?: 
   }
   let emulator: Emulator;
   try {
-    emulator = await startEmulator({ stateDir, ...(port !== undefined ? { port } : {}), ...(timeScale !== undefined ? { timeScale, realisticTiming: true } : {}) });
+    emulator = await startEmulator({ stateDir, ...signIn, ...(port !== undefined ? { port } : {}), ...(timeScale !== undefined ? { timeScale, realisticTiming: true } : {}) });
   } catch (error) {
     await release();
     throw new CliError('OUTPUT', `The built-in sandbox could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
   registerSecret(emulator.clientSecret);
+  if (emulator.managedIdentity) registerSecret(emulator.managedIdentity.header);
   const close = emulator.close.bind(emulator);
   return Object.assign(emulator, {
     async close() {
