@@ -1,8 +1,9 @@
 /**
  * `pnpm --filter @scimport/cli build`: the release build of the command. esbuild bundles the CLI, the workspace
- * packages and every dependency into `dist/scimport.mjs`, with the core's map worker bundled beside it as
- * `dist/map-worker-entry.mjs` (the name the core starts it by, relative to its own module URL, so the same
- * `new URL('./map-worker-entry.mjs', import.meta.url)` finds it in the bundle). `npm pack` then turns `dist/`
+ * packages and every dependency into `dist/scimport.mjs`, with the core's worker threads bundled beside it as
+ * `dist/map-worker-entry.mjs` (mapping) and `dist/xlsx-worker-entry.mjs` (reading a large workbook): the names
+ * the core starts them by, relative to its own module URL, so the same
+ * `new URL('./map-worker-entry.mjs', import.meta.url)` finds them in the bundle. `npm pack` then turns `dist/`
  * into `apps/cli/scimport-cli-<version>.tgz`, whose only runtime requirement is Node ≥ 20: every dependency is
  * pure JavaScript and bundles, so installing the tarball needs no registry at all.
  *
@@ -88,7 +89,7 @@ export async function buildCli(options: { pack: boolean }): Promise<{ dist: stri
   const core = dirname(createRequire(import.meta.url).resolve('@scimport/core'));
   await build({
     ...common,
-    entryPoints: { 'map-worker-entry': join(core, 'pipeline', 'map-worker.ts') },
+    entryPoints: { 'map-worker-entry': join(core, 'pipeline', 'map-worker.ts'), 'xlsx-worker-entry': join(core, 'read', 'xlsx-worker.ts') },
     outdir: dist,
     outExtension: { '.js': '.mjs' },
     banner: { js: requireShim },
@@ -100,7 +101,7 @@ export async function buildCli(options: { pack: boolean }): Promise<{ dist: stri
     description: cliPackage.description,
     type: 'module',
     bin: { scimport: 'scimport.mjs' },
-    files: ['scimport.mjs', 'map-worker-entry.mjs', '*.LEGAL.txt'],
+    files: ['scimport.mjs', 'map-worker-entry.mjs', 'xlsx-worker-entry.mjs', '*.LEGAL.txt'],
     engines: { node: '>=20' },
     license: 'UNLICENSED',
   };

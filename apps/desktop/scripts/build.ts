@@ -15,8 +15,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   await buildRenderer();
   const common: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['electron'], logLevel: 'warning', sourcemap: false, absWorkingDir: root };
-  // The core maps large files on worker threads started from `new URL('./map-worker-entry.mjs', import.meta.url)`:
-  // give the CommonJS bundle a real import.meta.url and put the worker, bundled too, beside it.
+  // The core maps large files on worker threads started from `new URL('./map-worker-entry.mjs', import.meta.url)`,
+  // and reads large workbooks on one started from `new URL('./xlsx-worker-entry.mjs', import.meta.url)`: give the
+  // CommonJS bundle a real import.meta.url and put the workers, bundled too, beside it.
   await esbuild({
     ...common,
     entryPoints: ['src/main/index.ts'],
@@ -32,12 +33,14 @@ async function main(): Promise<void> {
     define: { 'import.meta.url': '__scimportModuleUrl' },
     banner: { js: "var __scimportModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  // The core's own worker threads (mapping, reading a large workbook), under the names it starts them by.
   const core = dirname(createRequire(import.meta.url).resolve('@scimport/core'));
   await esbuild({
     ...common,
     format: 'esm',
-    entryPoints: [join(core, 'pipeline', 'map-worker.ts')],
-    outfile: 'dist/main/map-worker-entry.mjs',
+    entryPoints: { 'map-worker-entry': join(core, 'pipeline', 'map-worker.ts'), 'xlsx-worker-entry': join(core, 'read', 'xlsx-worker.ts') },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __scimportRequire } from 'node:module'; const require = __scimportRequire(import.meta.url);" },
   });
   await esbuild({ ...common, entryPoints: ['src/preload/index.ts'], outfile: 'dist/preload/index.cjs' });

@@ -9,8 +9,8 @@ import { CoreError } from '../errors';
 import { openCsvFile } from './csv';
 import { assembleTable } from './table';
 import type { Table } from './table';
-import { XlsxSession, checkWorkbookSignature, unreadable } from './xlsx';
-import type { SheetInfo } from './xlsx';
+import { XlsxSession, checkWorkbookSignature, chooseSheet, unreadable } from './xlsx';
+import { XLSX_THREAD, openSheetOnThread } from './xlsx-thread';
 
 export { columnLetter } from './columns';
 export type { Table } from './table';
@@ -45,11 +45,12 @@ function formatOf(path: string): 'xlsx' | 'csv' {
   return format;
 }
 
-async function ensureFile(path: string): Promise<void> {
+/** Checks that `path` is a file that can be opened; returns its size. */
+async function ensureFile(path: string): Promise<number> {
   const file = basename(path);
   try {
     const info = await stat(path);
-    if (info.isFile()) return;
+    if (info.isFile()) return info.size;
     throw new CoreError('FILE_NOT_FOUND', `${file} is a folder, not a file. Choose the exported spreadsheet inside it.`, { location: { file } });
   } catch (error) {
     if (error instanceof CoreError) throw error;
@@ -74,24 +75,6 @@ function whyNotOpened(code: string | undefined, path: string): string {
   }
 }
 
-function chooseSheet(file: string, sheets: SheetInfo[], wanted: string | number | undefined): SheetInfo {
-  const names = sheets.map((s) => `"${s.name}"`).join(', ');
-  if (wanted === undefined) {
-    const visible = sheets.find((s) => s.state === 'visible') ?? sheets[0];
-    if (visible) return visible;
-    throw new CoreError('FILE_UNREADABLE', `${file} has no worksheets. Check that this is the right file.`, { location: { file } });
-  }
-  const found = typeof wanted === 'number'
-    ? sheets[wanted]
-    : sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.trim().toLowerCase() === wanted.trim().toLowerCase());
-  if (found) return found;
-  const asked = typeof wanted === 'number' ? `number ${wanted} (counting from 0)` : `"${wanted}"`;
-  throw new CoreError('SHEET_NOT_FOUND', `${file} has no worksheet ${asked}. Its worksheets are: ${names || '(none)'}. Choose one of these.`, {
-    location: { file, ...(typeof wanted === 'string' ? { sheet: wanted } : {}) },
-    details: sheets.map((s) => s.name),
-  });
-}
-
 /**
  * Opens a spreadsheet export for reading. Reads only as far as the header (plus a few rows to check it);
  * the rows themselves are streamed by `rows()`, so memory does not grow with the file.
@@ -103,13 +86,20 @@ function chooseSheet(file: string, sheets: SheetInfo[], wanted: string | number 
  */
 export async function openTable(path: string, options: OpenTableOptions = {}): Promise<Table> {
   const format = formatOf(path);
-  await ensureFile(path);
+  const size = await ensureFile(path);
   const file = basename(path);
-  return format === 'xlsx' ? openXlsx(path, file, options) : openCsvFile(path, file, options);
+  return format === 'xlsx' ? openXlsx(path, file, size, options) : openCsvFile(path, file, options);
 }
 
-async function openXlsx(path: string, file: string, options: OpenTableOptions): Promise<Table> {
+async function openXlsx(path: string, file: string, size: number, options: OpenTableOptions): Promise<Table> {
   await checkWorkbookSignature(path, file);
+  const headerRow = options.headerRow === undefined ? {} : { headerRow: options.headerRow };
+  const failure = (error: unknown, row: number | undefined) => unreadable(file, error, row);
+  // A large workbook is read on a thread of its own, so reading overlaps whatever is done with its rows.
+  const threaded = size >= XLSX_THREAD.fromBytes ? await openSheetOnThread({ path, file, sheet: options.sheet }) : undefined;
+  if (threaded) {
+    return assembleTable({ file, sheet: threaded.sheet, format: 'xlsx', rows: threaded.rows, ...headerRow, close: threaded.close, failure });
+  }
   const session = new XlsxSession(path, file);
   let opened: Awaited<ReturnType<XlsxSession['openSheet']>>;
   try {
@@ -123,9 +113,9 @@ async function openXlsx(path: string, file: string, options: OpenTableOptions): 
     sheet: opened.sheet.name,
     format: 'xlsx',
     rows: opened.rows,
-    ...(options.headerRow === undefined ? {} : { headerRow: options.headerRow }),
+    ...headerRow,
     close: () => session.close(),
-    failure: (error, row) => unreadable(file, error, row),
+    failure,
   });
 }
 

@@ -103,34 +103,95 @@ function tooLong(where: string, row?: number): LimitExceeded {
   return limitError(`${where} holds more than ${LIMITS.maxCellChars.toLocaleString('en-US')} characters, the most an Excel cell can hold`, row);
 }
 
-/** The shared-string table as plain strings: rich-text runs joined, phonetic guides (rPh) left out. */
+const PLAIN_OPEN = '<si><t>';
+const PLAIN_OPEN_PRESERVE = '<si><t xml:space="preserve">';
+const PLAIN_CLOSE = '</t></si>';
+
+/**
+ * The end of the entry at `at` if it is stored as nearly every writer stores one, `<si><t>text</t></si>` (or with
+ * xml:space="preserve") with no entity or carriage return in the text, which then is its value as it stands;
+ * otherwise -1. `found` receives the text.
+ */
+function plainEntry(chunk: string, at: number, found: string[]): number {
+  let start: number;
+  if (chunk.startsWith(PLAIN_OPEN, at)) start = at + PLAIN_OPEN.length;
+  else if (chunk.startsWith(PLAIN_OPEN_PRESERVE, at)) start = at + PLAIN_OPEN_PRESERVE.length;
+  else return -1;
+  const end = chunk.indexOf('<', start);
+  if (end < 0 || !chunk.startsWith(PLAIN_CLOSE, end)) return -1;
+  for (let i = start; i < end; i++) {
+    const code = chunk.charCodeAt(i);
+    if (code === 38 /* & */ || code === 13 /* CR */) return -1;
+  }
+  found[0] = chunk.slice(start, end);
+  return end + PLAIN_CLOSE.length;
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 32 && code !== 10 && code !== 13 && code !== 9) return false;
+  }
+  return true;
+}
+
+/**
+ * The shared-string table as plain strings: rich-text runs joined, phonetic guides (rPh) left out.
+ *
+ * A large export's table holds hundreds of thousands of entries, and no row of the sheet can be read before it
+ * is complete, so its reading is all waiting. Plain entries (plainEntry) are therefore taken in place, without
+ * the scanner's bookkeeping; everything else (rich text, phonetic guides, entities, prefixed names, an entry
+ * cut between two chunks) goes through the scanner of ./xml-scan, which also checks that the whole part is
+ * well-formed. An entry is taken in place only between two children of the root, with nothing of the scanner's
+ * pending, so the table keeps the file's order.
+ */
 export async function readSharedStrings(entry: AsyncIterable<Buffer>): Promise<string[]> {
   const strings: string[] = [];
-  const parser = new SaxesParser();
+  const add = (value: string) => {
+    if (strings.length >= LIMITS.maxSharedStrings) throw limitError(`its shared-text table has more than ${LIMITS.maxSharedStrings.toLocaleString('en-US')} entries`);
+    if (value.length > LIMITS.maxCellChars) throw tooLong(`shared text number ${strings.length + 1}`);
+    strings.push(value);
+  };
   let text = '';
   let inText = false;
   let phonetic = 0;
-  parser.on('opentag', (tag: SaxesTagPlain) => {
-    const name = localName(tag.name);
-    if (name === 't' && phonetic === 0) inText = true;
-    else if (name === 'si') text = '';
-    else if (name === 'rPh') phonetic++;
+  const parser = new XmlScanner({
+    open(tagName) {
+      const name = localName(tagName);
+      if (name === 't') inText = phonetic === 0;
+      else if (name === 'si') text = '';
+      else if (name === 'rPh') phonetic++;
+    },
+    close(tagName) {
+      const name = localName(tagName);
+      if (name === 't') inText = false;
+      else if (name === 'si') add(text);
+      else if (name === 'rPh') phonetic--;
+    },
+    text(value) {
+      text += value;
+      if (text.length > LIMITS.maxCellChars) throw tooLong(`shared text number ${strings.length + 1}`);
+    },
+    wantsText: () => inText,
   });
-  parser.on('text', (value: string) => {
-    if (!inText) return;
-    text += value;
-    if (text.length > LIMITS.maxCellChars) throw tooLong(`shared text number ${strings.length + 1}`);
-  });
-  parser.on('closetag', (tag: SaxesTagPlain) => {
-    const name = localName(tag.name);
-    if (name === 't') inText = false;
-    else if (name === 'si') {
-      if (strings.length >= LIMITS.maxSharedStrings) throw limitError(`its shared-text table has more than ${LIMITS.maxSharedStrings.toLocaleString('en-US')} entries`);
-      strings.push(text);
+  const found: string[] = [];
+  for await (const chunk of decodeUtf8(entry)) {
+    // The scanner is handed everything between the entries taken in place, in order.
+    let handed = 0;
+    for (let at = chunk.indexOf('<si>'); at >= 0; at = chunk.indexOf('<si>', at + 4)) {
+      // Line breaks and indentation between two entries mean nothing (some writers indent the table): left
+      // with the scanner they would be pending, and no entry after them would be taken in place.
+      if (at > handed && (parser.depth !== 1 || parser.pending || !isBlank(chunk, handed, at))) parser.write(chunk.slice(handed, at));
+      handed = at;
+      if (parser.depth !== 1 || parser.pending) continue;
+      const end = plainEntry(chunk, at, found);
+      if (end < 0) continue;
+      add(found[0]!);
+      handed = end;
+      at = end - 4;
     }
-    else if (name === 'rPh') phonetic--;
-  });
-  for await (const chunk of decodeUtf8(entry)) parser.write(chunk);
+    if (handed < chunk.length) parser.write(handed === 0 ? chunk : chunk.slice(handed));
+  }
   parser.close();
   return strings;
 }

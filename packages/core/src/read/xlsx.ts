@@ -13,8 +13,10 @@
  * whole file, while entries still wait in its buffer, and exceljs stops iterating at that 'end'. Under CPU
  * load a valid workbook then read as damaged, or worse, without its styles or shared strings.)
  *
- * The XML is parsed with saxes, decoding UTF-8 across chunk boundaries (a character may be split between
- * two zip chunks). Memory holds the shared-string table and one chunk of rows, never the sheet.
+ * The small parts (relationships, workbook.xml, styles) are parsed with saxes, the shared strings and the
+ * worksheet with the leaner scanner of ./xml-scan, all decoding UTF-8 across chunk boundaries (a character may
+ * be split between two zip chunks). Memory holds the shared-string table and one chunk of rows, never the
+ * sheet. A large workbook is read this way on a thread of its own (./xlsx-thread).
  */
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -85,6 +87,28 @@ export function unreadable(file: string, cause: unknown, lastRowRead?: number): 
   return new CoreError('FILE_UNREADABLE', `${file} is damaged or not a complete Excel workbook${where}. Open it in Excel and save it again as .xlsx, or export it again from the HR system.`, {
     location: row === undefined ? { file } : { file, row },
     cause,
+  });
+}
+
+/**
+ * The worksheet to read: `wanted` by name (exact, then ignoring case and surrounding spaces) or zero-based
+ * index, or the first visible one. Throws SHEET_NOT_FOUND listing the sheets there are.
+ */
+export function chooseSheet(file: string, sheets: SheetInfo[], wanted: string | number | undefined): SheetInfo {
+  const names = sheets.map((s) => `"${s.name}"`).join(', ');
+  if (wanted === undefined) {
+    const visible = sheets.find((s) => s.state === 'visible') ?? sheets[0];
+    if (visible) return visible;
+    throw new CoreError('FILE_UNREADABLE', `${file} has no worksheets. Check that this is the right file.`, { location: { file } });
+  }
+  const found = typeof wanted === 'number'
+    ? sheets[wanted]
+    : sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.trim().toLowerCase() === wanted.trim().toLowerCase());
+  if (found) return found;
+  const asked = typeof wanted === 'number' ? `number ${wanted} (counting from 0)` : `"${wanted}"`;
+  throw new CoreError('SHEET_NOT_FOUND', `${file} has no worksheet ${asked}. Its worksheets are: ${names || '(none)'}. Choose one of these.`, {
+    location: { file, ...(typeof wanted === 'string' ? { sheet: wanted } : {}) },
+    details: sheets.map((s) => s.name),
   });
 }
 

@@ -113,6 +113,16 @@ export class XmlScanner {
     }
   }
 
+  /** How many elements are open: 1 between the children of the root element. */
+  get depth(): number {
+    return this.open.length;
+  }
+
+  /** Whether the last write ended inside markup or text that the next one completes. */
+  get pending(): boolean {
+    return this.rest !== '';
+  }
+
   close(): void {
     if (this.rest.trim() !== '') throw new Error(this.rest.trimStart().startsWith('<') ? 'the part ends inside a tag' : 'text after the root element');
     if (this.open.length > 0) throw new Error(`unclosed tag: ${this.open[this.open.length - 1]}`);
