@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { TransportError } from './errors';
-import { syncDir } from './fsutil';
+import { syncDir, writeFileAtomic } from './fsutil';
 
 // The sign-in cache file of the delegated kinds: MSAL's serialization plus the chosen account, optionally sealed.
 
@@ -184,24 +184,13 @@ function msalAccounts(msal: string | undefined): SignedInAccount[] {
   }
 }
 
-/** Like fsutil's writeFileAtomic, but the file is created owner-only (0600) from its first byte. */
+/** fsutil's writeFileAtomic (owner-only, durable), with the failure said as the sign-in cache's. */
 async function writePrivateFileAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-    await syncDir(dir);
+    await writeFileAtomic(file, content);
   } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new TransportError('IO', `The sign-in cache ${file} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check that its folder is writable and the disk is not full.`, {
+    const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code ?? 'error';
+    throw new TransportError('IO', `The sign-in cache ${file} cannot be written (${code}). Check that its folder is writable and the disk is not full.`, {
       details: { file },
     });
   }

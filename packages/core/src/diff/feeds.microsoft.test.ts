@@ -23,41 +23,13 @@ import type { BulkRequest } from '../types';
 import { diffUsers, type CurrentUser } from './diff';
 import { planUpload } from './plan';
 import { SnapshotStore } from './snapshot';
+import { Csv, RANK, type Feed } from '../../../../test-data/sample1-feeds';
 
 const MS = fileURLToPath(new URL('../../../../test-data/microsoft/', import.meta.url));
 const read = (name: string): string => readFileSync(join(MS, name), 'utf8');
 const target = { tenantId: 'woodgrove.onmicrosoft.com', jobId: 'API2AAD.sample1' };
 
-type Feed = 'employees' | 'contractors' | 'interns';
 const FILES: Record<Feed, string> = { employees: 'sample1-employeeData.csv', contractors: 'sample1-contractorData.csv', interns: 'sample1-internData.csv' };
-const RANK: Record<Feed, number> = { employees: 1, contractors: 2, interns: 3 };
-
-/** A CSV as lines; rows are keyed by their first field, WorkerID (no field of these files holds a line break). */
-class Csv {
-  constructor(readonly header: string, readonly rows: string[]) {}
-  static of(text: string): Csv {
-    const [header, ...rows] = text.split(/\r?\n/).filter((l) => l !== '');
-    return new Csv(header!, rows);
-  }
-  static id(row: string): string {
-    return row.slice(1, row.indexOf('"', 1));
-  }
-  without(...ids: string[]): Csv {
-    return new Csv(this.header, this.rows.filter((r) => !ids.includes(Csv.id(r))));
-  }
-  with(...rows: string[]): Csv {
-    return new Csv(this.header, [...this.rows, ...rows]);
-  }
-  row(id: string): string {
-    return this.rows.find((r) => Csv.id(r) === id)!;
-  }
-  count(id: string): number {
-    return this.rows.filter((r) => Csv.id(r) === id).length;
-  }
-  text(): string {
-    return [this.header, ...this.rows].join('\n') + '\n';
-  }
-}
 
 let work: string;
 let store: SnapshotStore;

@@ -272,7 +272,15 @@ export async function transformFile(options: TransformOptions): Promise<Transfor
       repeated.add(finding, 'file');
     }
     // The second pass words only what is written one by one (or wanted by the listener).
-    const worded = findingObjects ? undefined : (code: string) => !repeated.allCollapsed(code, 'file');
+    // Decided once per code: it is asked for every whole-file finding.
+    const wordedCodes = new Map<string, boolean>();
+    const worded = findingObjects
+      ? undefined
+      : (code: string) => {
+          let answer = wordedCodes.get(code);
+          if (answer === undefined) wordedCodes.set(code, (answer = !repeated.allCollapsed(code, 'file')));
+          return answer;
+        };
     const fileFindings = mergeSorted([fewFileFindings, fileChecks.findingsInRowOrder(worded ? { worded } : {})]);
     let pendingFileFinding = fileFindings.next();
 
