@@ -13,7 +13,7 @@
  * removed when a new run starts keeping its own.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors';
 import { ensurePrivateDir } from '../private-files';
@@ -88,12 +88,16 @@ export class UndoStore {
 
   /** Saves a run's record (atomic, owner-only, encrypted with the snapshot key). */
   async save(record: UndoRecord): Promise<void> {
-    const at = new Date().toISOString();
+    const now = new Date();
+    const at = now.toISOString();
     const lines = new Snapshot(
       [...record.people].map(([externalId, e]) => [externalId, { hash: e.after, data: { before: e.before } as unknown as ScimUser, acceptedAt: at }] as const),
     );
     await ensurePrivateDir(this.dir);
     await this.files.saveFile(this.pathFor(record.runId), record.target, lines);
+    // The retention compares this time with the process's clock (runIds, prune): stamp it from that clock, not
+    // the file system's, so the two can never disagree (a machine whose clock was set, a test run years ahead).
+    await utimes(this.pathFor(record.runId), now, now);
   }
 
   /** Forgets a run's record (an undo that was itself undone keeps its own). */
